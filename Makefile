@@ -1,0 +1,66 @@
+# Briefing book: Turkey, the S-400 and the F-35.  Run `make` for the list of targets.
+# Everything runs inside .venv, created from requirements.txt on first use.
+
+PYTHON     ?= python3
+VENVDIR    ?= .venv
+BUILDDIR   ?= _build
+JOBS       ?= auto
+SPHINXOPTS ?=
+PORT       ?= 8000
+ALL_OPTS    = -W -n --keep-going -j $(JOBS) $(SPHINXOPTS)
+VENV_BIN    = $(VENVDIR)/bin
+STAMP       = $(VENVDIR)/.installed-requirements
+SYSTEM_PACKAGES = $(shell grep -v '^\s*\#' system-packages.txt | grep -v '^\s*$$')
+
+.DEFAULT_GOAL := help
+.PHONY: help ensure-venv clean-venv html test livehtml clean pdf latexpdf linkcheck bench pin epub \
+        chapter review-report lint archive
+
+help:  ## List the targets
+	@echo "Briefing book targets (variables: PYTHON, VENVDIR, BUILDDIR, JOBS, SPHINXOPTS):"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
+
+$(STAMP): requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.x")'
+	@echo "Creating $(VENVDIR) from requirements.txt ..."
+	@rm -rf $(VENVDIR)
+	@if command -v uv >/dev/null 2>&1; then \
+	    uv venv -q --python $(PYTHON) $(VENVDIR) && uv pip install -q --python $(VENV_BIN)/python -r requirements.txt; \
+	else \
+	    $(PYTHON) -m venv $(VENVDIR) && $(VENV_BIN)/python -m pip install -q --disable-pip-version-check -r requirements.txt; \
+	fi
+	@touch $@
+
+ensure-venv: $(STAMP)  ## Create .venv from requirements.txt when missing or older than it
+
+clean-venv:  ## Remove .venv (the next target re-creates it)
+	rm -rf $(VENVDIR)
+
+html: ensure-venv  ## Build the HTML briefing into _build/html and print where to open it
+	@$(VENV_BIN)/python tools/build.py html --builddir $(BUILDDIR) -- $(ALL_OPTS)
+
+test: ensure-venv  ## Run the test suite (offline: builds, links, citations, PDF, browser)
+	@$(VENV_BIN)/python -m pytest $(PYTEST_ARGS)
+
+livehtml: ensure-venv  ## Live preview on http://127.0.0.1:$(PORT) that rebuilds on save
+	$(VENV_BIN)/sphinx-autobuild --host 127.0.0.1 --port $(PORT) -n --keep-going . $(BUILDDIR)/html
+
+pdf: ensure-venv  ## Build the PDF briefing into _build/pdf/briefing.pdf
+	@$(VENV_BIN)/python tools/build.py pdf --builddir $(BUILDDIR) -- $(ALL_OPTS)
+
+latexpdf: pdf
+
+epub: ensure-venv  ## Build an EPUB into _build/epub
+	@$(VENV_BIN)/python tools/build.py epub --builddir $(BUILDDIR) -- $(ALL_OPTS)
+
+linkcheck: ensure-venv  ## Check every external link on the web (needs network; CHANGED=1: only new links)
+	@$(VENV_BIN)/python tools/linkcheck.py --builddir $(BUILDDIR) $(if $(CHANGED),--changed)
+
+bench: ensure-venv  ## Benchmark build and test times; prints a table
+	@$(VENV_BIN)/python tools/bench.py
+
+pin: ensure-venv  ## Regenerate requirements.txt pins from requirements.in in a scratch venv
+	@$(VENV_BIN)/python tools/pin.py
+
+clean:  ## Remove build output (keeps .venv)
+	rm -rf $(BUILDDIR) test-artifacts

@@ -1,0 +1,122 @@
+"""Citation style "briefing" for sphinxcontrib-bibtex.
+
+Pybtex's stock styles sentence-case titles (mangling acronyms and Turkish letters) and print
+"URL: ... (visited on ...)". This style renders every entry type the same readable way::
+
+    Authors (or publisher). "Title as written". Publisher, 17 July 2019.
+    https://... (accessed 26 November 2026). Archived copy, 2 March 2024.
+
+Titles keep their case. ``archiveurl`` (a Wayback Machine or archive.today snapshot URL) is
+shown as a second link dated from its 14-digit timestamp. Registered as the pybtex formatting
+style ``briefing``; select it with ``bibtex_default_style = "briefing"``.
+"""
+
+import datetime
+import re
+
+import pybtex.plugin
+from pybtex.richtext import HRef, Tag, Text
+from pybtex.style import FormattedEntry
+from pybtex.style.formatting.unsrt import Style as UnsrtStyle
+
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December"]
+
+
+def _plain(value: str) -> str:
+    """BibTeX field text without protective braces."""
+    return str(Text.from_latex(value)) if value else ""
+
+
+def month_number(value: str):
+    """Month as 1-12 from "7", "07", "jul" or "July"; None if unreadable."""
+    value = (value or "").strip().lower()
+    if value.isdigit() and 1 <= int(value) <= 12:
+        return int(value)
+    for index, name in enumerate(MONTHS, start=1):
+        if value and name.lower().startswith(value[:3]):
+            return index
+    return None
+
+
+def entry_date(fields) -> str:
+    """Human date ("17 July 2019", "July 2019" or "2019") from year, month and day."""
+    year = fields.get("year", "").strip()
+    month = month_number(fields.get("month", ""))
+    day = fields.get("day", "").strip()
+    if year and month and day.isdigit():
+        return f"{int(day)} {MONTHS[month - 1]} {year}"
+    if year and month:
+        return f"{MONTHS[month - 1]} {year}"
+    return year or "n.d."
+
+
+def iso_to_text(value: str) -> str:
+    """"2026-11-26" -> "26 November 2026"; anything else unchanged."""
+    try:
+        day = datetime.date.fromisoformat(value.strip())
+    except ValueError:
+        return value
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def archive_date(url: str) -> str:
+    """Date of a web-archive snapshot from the 14-digit timestamp in its URL."""
+    match = re.search(r"/(\d{14})", url)
+    if not match:
+        return ""
+    stamp = match.group(1)
+    return iso_to_text(f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]}")
+
+
+def person_name(person) -> str:
+    parts = person.first_names + person.middle_names + person.prelast_names + person.last_names
+    name = " ".join(_plain(p) for p in parts)
+    if person.lineage_names:
+        name += ", " + " ".join(_plain(p) for p in person.lineage_names)
+    return name
+
+
+class BriefingStyle(UnsrtStyle):
+    """One uniform, case-preserving layout for every entry type."""
+
+    def format_entry(self, label, entry, bib_data=None):
+        fields = entry.fields
+        publisher = _plain(fields.get("publisher") or fields.get("institution")
+                           or fields.get("organization") or fields.get("journal") or "")
+        authors = [person_name(p) for p in entry.persons.get("author", [])]
+        if len(authors) > 2:
+            who = ", ".join(authors[:-1]) + " and " + authors[-1]
+        else:
+            who = " and ".join(authors)
+        parts = []
+        parts.append(Text(who or publisher or "Anonymous", ". "))
+        parts.append(Text("\u201c", _plain(fields.get("title", "Untitled")), "\u201d. "))
+        tail = []
+        if who and publisher:
+            tail.append(Tag("em", publisher))
+        if fields.get("number"):
+            tail.append(Text(_plain(fields.get("type", "Report")), " ", _plain(fields["number"])))
+        tail.append(Text(entry_date(fields)))
+        parts.append(Text(", ").join(tail))
+        parts.append(Text(". "))
+        if fields.get("note"):
+            parts.append(Text(_plain(fields["note"]).rstrip("."), ". "))
+        url = fields.get("url", "").strip()
+        if url:
+            parts.append(HRef(url, url))
+            if fields.get("urldate"):
+                parts.append(Text(" (accessed ", iso_to_text(fields["urldate"]), ")"))
+            parts.append(Text("."))
+        archive = fields.get("archiveurl", "").strip()
+        if archive:
+            when = archive_date(archive)
+            parts.append(Text(" "))
+            parts.append(HRef(archive, "Archived copy" + (f", {when}" if when else "")))
+            parts.append(Text("."))
+        return FormattedEntry(entry.key, Text(*parts), label)
+
+
+def setup(app):
+    pybtex.plugin.register_plugin("pybtex.style.formatting", "briefing", BriefingStyle)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

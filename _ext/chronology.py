@@ -1,0 +1,139 @@
+"""The ``{chronology}`` directive: the book's chronology, kept as data.
+
+``data/chronology.yaml`` (path set by ``briefing_chronology`` in conf.py) is a list of events::
+
+    - date: 2019-07-17            # ISO date, or YYYY-MM when the day is not known
+      lane: us-executive          # one of LANES
+      event: Short description in our own words.
+      cite: [whitehouse2019f35]   # at least one key of references.bib
+
+The directive renders the events, sorted by date, as a table (Date, Strand, Event) with
+footnote citations, so the page that uses it needs a ``{footbibliography}``. Options
+``:from:``/``:to:`` (ISO dates) and ``:lanes:`` (comma-separated) select an excerpt for a
+chapter. The data file is a dependency of every page that uses it, so editing it rebuilds them.
+:func:`load_events` validates the data and is reused by the tests and the timeline figure.
+"""
+
+import datetime
+import re
+from pathlib import Path
+
+import yaml
+from docutils.parsers.rst import directives
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+logger = logging.getLogger(__name__)
+
+LANES = {
+    "turkey-russia": "Turkey–Russia",
+    "us-executive": "U.S. executive",
+    "us-congress": "U.S. Congress",
+    "turkey-us-talks": "Turkey–U.S. talks",
+    "nato-other": "NATO and others",
+}
+DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December"]
+
+
+class ChronologyError(ValueError):
+    """Invalid chronology data; the message names the file and the event."""
+
+
+def parse_date(value: str) -> datetime.date:
+    """ISO date or year-month (taken as the first of the month) as a date."""
+    text = str(value)
+    if not DATE.match(text):
+        raise ValueError(f"date '{text}' is not ISO (YYYY-MM-DD or YYYY-MM)")
+    return datetime.date.fromisoformat(text if len(text) == 10 else text + "-01")
+
+
+def display_date(value: str) -> str:
+    text = str(value)
+    day = parse_date(text)
+    if len(text) == 7:
+        return f"{MONTHS[day.month - 1]} {day.year}"
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def load_events(path: Path) -> list[dict]:
+    """Read and validate the chronology; return events sorted by date (stable)."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ChronologyError(f"{path}: file not found") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = mark.line + 1 if mark else 0
+        raise ChronologyError(f"{path}:{line}: not valid YAML: {getattr(err, 'problem', err)}") from None
+    if not isinstance(raw, list):
+        raise ChronologyError(f"{path}: expected a list of events")
+    events = []
+    for number, item in enumerate(raw, start=1):
+        where = f"{path}: event {number}"
+        if not isinstance(item, dict):
+            raise ChronologyError(f"{where}: expected a mapping with date, lane, event, cite")
+        # YAML reads 2019-07-17 as a date object; keep the ISO text.
+        date = item.get("date")
+        date = date.isoformat() if isinstance(date, datetime.date) else str(date or "")
+        try:
+            parse_date(date)
+        except ValueError as err:
+            raise ChronologyError(f"{where}: {err}") from None
+        if item.get("lane") not in LANES:
+            raise ChronologyError(f"{where} ({date}): lane '{item.get('lane')}' is not one of {', '.join(LANES)}")
+        if not str(item.get("event") or "").strip():
+            raise ChronologyError(f"{where} ({date}): empty event text")
+        cite = item.get("cite")
+        if isinstance(cite, str):
+            cite = [cite]
+        if not cite or not all(isinstance(k, str) and k.strip() for k in cite):
+            raise ChronologyError(f"{where} ({date}): needs at least one citation key in 'cite'")
+        events.append({"date": date, "lane": item["lane"], "event": str(item["event"]).strip(),
+                       "cite": [k.strip() for k in cite]})
+    events.sort(key=lambda e: parse_date(e["date"]))
+    return events
+
+
+class ChronologyDirective(SphinxDirective):
+    """Render the chronology (or an excerpt) as a table with footnote citations."""
+
+    option_spec = {"from": directives.unchanged, "to": directives.unchanged,
+                   "lanes": directives.unchanged, "caption": directives.unchanged}
+
+    def run(self):
+        relpath = self.config.briefing_chronology
+        path = Path(self.env.srcdir) / relpath
+        self.env.note_dependency(str(path))
+        try:
+            events = load_events(path)
+            start = parse_date(self.options["from"]) if "from" in self.options else None
+            end = parse_date(self.options["to"]) if "to" in self.options else None
+        except (ChronologyError, ValueError) as err:
+            logger.warning(str(err), location=self.get_location(), type="chronology")
+            return []
+        lanes = [x.strip() for x in self.options.get("lanes", "").split(",") if x.strip()]
+        for lane in lanes:
+            if lane not in LANES:
+                logger.warning(f"unknown lane '{lane}'", location=self.get_location(), type="chronology")
+        rows = [e for e in events
+                if (start is None or parse_date(e["date"]) >= start)
+                and (end is None or parse_date(e["date"]) <= end)
+                and (not lanes or e["lane"] in lanes)]
+        caption = self.options.get("caption", "Chronology")
+        lines = [f":::{{list-table}} {caption}", ":header-rows: 1", ":widths: 18 17 65",
+                 ":class: chronology", ""]
+        lines += ["* - Date", "  - Strand", "  - Event"]
+        for event in rows:
+            text = event["event"].replace("\n", " ")
+            lines += [f"* - {display_date(event['date'])}", f"  - {LANES[event['lane']]}",
+                      f"  - {text} {{footcite}}`{','.join(event['cite'])}`"]
+        lines.append(":::")
+        return self.parse_text_to_nodes("\n".join(lines), offset=self.content_offset)
+
+
+def setup(app):
+    app.add_config_value("briefing_chronology", "data/chronology.yaml", "env")
+    app.add_directive("chronology", ChronologyDirective)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

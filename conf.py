@@ -1,0 +1,99 @@
+"""Sphinx configuration for the briefing book on Turkey, the S-400 and the F-35.
+
+Sections follow reading order: project facts, extensions, MyST, BibTeX, HTML, LaTeX,
+link checking. Values shown in several outputs (title, edition, as-of date) are set once here.
+"""
+
+import datetime
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT / "_ext"))
+
+# -- Project facts (the one place to change edition and date) ---------------------------
+project = "Turkey, the S-400 and the F-35"
+subtitle = "A briefing book on the air-defence dispute and the way back to the Joint Strike Fighter"
+author = "Briefing book editors"
+edition = "First edition"
+as_of = datetime.date(2026, 11, 26)  # "Information as of": newest fact the book relies on
+as_of_text = f"{as_of.day} {as_of:%B %Y}"
+version = release = "2026.11"
+copyright = f"{as_of.year}, {author}. {edition}. Information as of {as_of_text}"
+language = "en"
+today = as_of_text  # |today| never comes from the clock, so builds are reproducible
+
+
+def _commit() -> str:
+    """Short commit the book is built from ("unversioned" outside git)."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        )
+        return out.stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unversioned"
+
+
+commit = os.environ.get("BRIEFING_COMMIT") or _commit()
+
+# -- Extensions ---------------------------------------------------------------------------
+extensions = [
+    "myst_parser",
+    "sphinx_design",
+    "sphinxcontrib.bibtex",
+    "sphinx.ext.graphviz",
+    # Local extensions, one module per feature, all in _ext/:
+    "bibcheck",  # validates references.bib (file:line errors) before sphinxcontrib-bibtex reads it
+    "bibstyle",  # citation style: titles as written, publisher, date, URL, access date, archive
+    "chronology",  # renders data/chronology.yaml as a table ({chronology} directive)
+    "chaptermeta",  # shows owner, status and last_reviewed from chapter front matter
+]
+root_doc = "index"
+exclude_patterns = ["_build", ".venv", "README.md", "CONTRIBUTING.md", "CHANGELOG.md", "tests",
+                    "templates", ".github", "Thumbs.db", ".DS_Store", "**/.pytest_cache"]
+nitpicky = True
+
+# -- MyST ----------------------------------------------------------------------------------
+myst_enable_extensions = ["colon_fence", "deflist", "substitution", "attrs_inline", "attrs_block"]
+myst_heading_anchors = 3
+myst_substitutions = {"as_of": as_of_text, "edition": edition, "commit": commit, "subtitle": subtitle}
+
+# -- BibTeX --------------------------------------------------------------------------------
+bibtex_bibfiles = ["references.bib"]
+bibtex_default_style = "briefing"  # registered by _ext/bibstyle.py: keeps titles as written
+bibtex_foot_reference_style = "foot"
+bibtex_tooltips = True
+
+# -- Chronology data -----------------------------------------------------------------------
+briefing_chronology = "data/chronology.yaml"
+
+# -- HTML ----------------------------------------------------------------------------------
+html_theme = "furo"
+html_title = project
+html_static_path = ["_static"]
+html_css_files = ["briefing.css"]
+html_last_updated_fmt = None  # no clock-dependent dates in the output
+html_copy_source = False
+html_show_sourcelink = False
+html_theme_options = {
+    "navigation_with_keys": True,
+    "top_of_page_buttons": [],
+}
+html_context = {"edition": edition, "as_of": as_of_text, "commit": commit}
+
+# -- Graphviz ------------------------------------------------------------------------------
+graphviz_output_format = "svg"
+
+# -- LaTeX / PDF ----------------------------------------------------------------------------
+latex_engine = "xelatex"
+latex_documents = [("index", "briefing.tex", project, author, "manual")]
+
+# -- Link checking (make linkcheck) --------------------------------------------------------
+linkcheck_timeout = 15
+linkcheck_retries = 1
+linkcheck_workers = 4
+linkcheck_rate_limit_timeout = 30.0
+linkcheck_report_timeouts_as_broken = False

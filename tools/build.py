@@ -1,0 +1,122 @@
+"""Build the briefing (html, pdf or epub) with Sphinx and report the result plainly.
+
+Usage: python tools/build.py {html,pdf,epub} [--builddir _build] -- [sphinx-build options]
+
+* Sets SOURCE_DATE_EPOCH from the book's as-of date (conf.py) unless already set, so builds
+  of the same commit are identical.
+* A failed build exits non-zero, says so in one line, and leaves no complete-looking output:
+  the output's index page is removed and the cached environment dropped, so the next build
+  re-reads every page (and re-reports every warning) instead of trusting a failed one.
+* ``pdf`` runs the LaTeX builder, then latexmk, and copies the result to
+  ``<builddir>/pdf/briefing.pdf`` (and into the HTML output, when there is one, for the
+  title page's download link). Missing TeX tools stop it at once with the packages to install.
+"""
+
+import argparse
+import datetime
+import os
+import runpy
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def book_config() -> dict:
+    """conf.py's values, evaluated the way Sphinx would."""
+    cwd = os.getcwd()
+    try:
+        os.chdir(ROOT)
+        return runpy.run_path(str(ROOT / "conf.py"))
+    except Exception as err:  # a broken conf.py: one clear line, not a traceback
+        sys.exit(f"error: conf.py cannot be read: {type(err).__name__}: {err}")
+    finally:
+        os.chdir(cwd)
+
+
+def source_date_epoch(conf: dict) -> str:
+    as_of = conf["as_of"]
+    return str(int(datetime.datetime(as_of.year, as_of.month, as_of.day, tzinfo=datetime.timezone.utc).timestamp()))
+
+
+def system_packages() -> list[str]:
+    lines = (ROOT / "system-packages.txt").read_text().splitlines()
+    return [x.strip() for x in lines if x.strip() and not x.strip().startswith("#")]
+
+
+def fail(builder: str, outdir: Path, doctrees: Path, message: str) -> None:
+    for name in ("index.html", "briefing.tex", "briefing.pdf", "index.xhtml"):
+        (outdir / name).unlink(missing_ok=True)
+    (doctrees / "environment.pickle").unlink(missing_ok=True)
+    sys.exit(f"BUILD FAILED ({builder}): {message}. Fix the problems reported above; "
+             f"{outdir.relative_to(ROOT) if outdir.is_relative_to(ROOT) else outdir} is incomplete.")
+
+
+def sphinx(builder: str, outdir: Path, doctrees: Path, options: list[str]) -> None:
+    cmd = [sys.executable, "-m", "sphinx", "-b", builder, "-d", str(doctrees), str(ROOT), str(outdir), *options]
+    result = subprocess.run(cmd, cwd=ROOT)
+    if result.returncode != 0:
+        fail(builder, outdir, doctrees, f"sphinx-build exited with status {result.returncode}")
+
+
+def check_tex() -> None:
+    missing = [tool for tool in ("latexmk", "xelatex") if shutil.which(tool) is None]
+    if not missing:
+        probe = subprocess.run(["kpsewhich", "fncychap.sty", "titlesec.sty", "fontspec.sty"],
+                               capture_output=True, text=True)
+        if len(probe.stdout.split()) < 3:
+            missing.append("LaTeX packages (fncychap/titlesec/fontspec)")
+    if missing:
+        sys.exit("error: the PDF needs " + ", ".join(missing) + ". Install the system packages listed in "
+                 "system-packages.txt:\n  sudo apt-get install " + " ".join(system_packages()))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("target", choices=["html", "pdf", "epub"])
+    parser.add_argument("--builddir", default="_build")
+    argv = sys.argv[1:]
+    split = argv.index("--") if "--" in argv else len(argv)
+    args = parser.parse_args(argv[:split])
+    args.options = argv[split + 1:]
+    build = (ROOT / args.builddir).resolve()
+    doctrees = build / "doctrees"
+    conf = book_config()
+    os.environ.setdefault("SOURCE_DATE_EPOCH", source_date_epoch(conf))
+
+    if args.target == "html":
+        out = build / "html"
+        sphinx("html", out, doctrees, args.options)
+        pdf = build / "pdf" / "briefing.pdf"
+        if pdf.exists():
+            shutil.copyfile(pdf, out / "briefing.pdf")
+        print(f"\nThe briefing is ready. Open it in a browser:\n  file://{out / 'index.html'}")
+    elif args.target == "epub":
+        out = build / "epub"
+        sphinx("epub", out, build / "doctrees-epub", args.options)
+        epubs = sorted(out.glob("*.epub"))
+        print(f"\nEPUB ready: {epubs[0] if epubs else out}")
+    else:
+        check_tex()
+        latex = build / "latex"
+        # The LaTeX builder keeps its own doctrees: HTML-only settings differ between builders.
+        sphinx("latex", latex, build / "doctrees-latex", args.options)
+        env = dict(os.environ, LATEXMKOPTS="-interaction=nonstopmode -halt-on-error -file-line-error")
+        result = subprocess.run(["make", "-C", str(latex), "all-pdf"], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if result.returncode != 0:
+            errors = [line for line in result.stdout.splitlines() if line.startswith(("!", "./", "l."))]
+            print("\n".join(errors[-20:] or result.stdout.splitlines()[-30:]))
+            fail("pdf", latex, build / "doctrees-latex", "LaTeX failed (log: " + str(latex / "briefing.log") + ")")
+        target = build / "pdf" / "briefing.pdf"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(latex / "briefing.pdf", target)
+        if (build / "html").is_dir():
+            shutil.copyfile(target, build / "html" / "briefing.pdf")
+        print(f"\nThe PDF is ready:\n  {target}")
+
+
+if __name__ == "__main__":
+    main()
