@@ -49,6 +49,7 @@ extensions = [
     "bibcheck",  # validates references.bib (file:line errors) before sphinxcontrib-bibtex reads it
     "bibstyle",  # citation style: titles as written, publisher, date, URL, access date, archive
     "chronology",  # renders data/chronology.yaml as a table ({chronology} directive)
+    "citecheck",  # a page with {footcite} must have a {footbibliography} (else LaTeX crashes)
     "chaptermeta",  # shows owner, status and last_reviewed from chapter front matter
 ]
 root_doc = "index"

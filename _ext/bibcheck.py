@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 ALLOWED_TYPES = {"misc", "article", "techreport", "book", "manual"}
 SOURCE_TYPES = {"primary", "wire", "press", "analysis", "state-media"}
 REQUIRED = ("title", "year", "url", "urldate", "sourcetype")
-ENTRY_START = re.compile(r"^\s*@\s*([A-Za-z]+)\s*[{(]\s*([^,\s]+)\s*,", re.MULTILINE)
+ENTRY_START = re.compile(r"^[ \t]*@\s*([A-Za-z]+)\s*[{(]\s*([^,\s]+)\s*,", re.MULTILINE)
 TRACKING_HOSTS = {"t.co", "bit.ly", "tinyurl.com", "ow.ly", "buff.ly", "lnkd.in", "goo.gl",
                   "news.google.com", "l.facebook.com", "out.reddit.com"}
 TRACKING_PARAMS = {"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content",
@@ -115,6 +115,16 @@ def parse_bibfile(path: Path):
         if key.lower() in seen:
             raise BibProblem(path, line, f"duplicate key '{key}' (first defined on line {seen[key.lower()]})")
         seen[key.lower()] = line
+    # Unbalanced braces: pybtex only reports "premature end of file"; name the entry instead.
+    starts = [m for m in ENTRY_START.finditer(text)]
+    for index, match in enumerate(starts):
+        end = starts[index + 1].start() if index + 1 < len(starts) else len(text)
+        chunk = re.sub(r"\\[{}]", "", text[match.start():end])
+        depth = chunk.count("{") - chunk.count("}")
+        if depth:
+            what = "a '{' is never closed" if depth > 0 else "a '}' has no opening brace"
+            raise BibProblem(path, _line_of(text, match.start()),
+                             f"unbalanced braces in entry '{match.group(2)}' ({what})")
     old_strict = pybtex.errors.strict
     pybtex.errors.set_strict_mode(True)
     try:

@@ -41,6 +41,24 @@ def source_date_epoch(conf: dict) -> str:
     return str(int(datetime.datetime(as_of.year, as_of.month, as_of.day, tzinfo=datetime.timezone.utc).timestamp()))
 
 
+def preflight(conf: dict) -> None:
+    """Stop with one line naming the file when an input the build needs is missing or broken."""
+    sys.path.insert(0, str(ROOT / "_ext"))
+    import bibcheck
+    import chronology
+
+    for name in conf.get("bibtex_bibfiles", []):
+        try:
+            bibcheck.parse_bibfile(ROOT / name)
+        except bibcheck.BibProblem as err:
+            where = f"{name}:{err.line}" if err.line else name
+            sys.exit(f"error: {where}: {err.message}")
+    try:
+        chronology.load_events(ROOT / conf.get("briefing_chronology", "data/chronology.yaml"))
+    except chronology.ChronologyError as err:
+        sys.exit(f"error: {str(err).replace(str(ROOT) + '/', '')}")
+
+
 def system_packages() -> list[str]:
     lines = (ROOT / "system-packages.txt").read_text().splitlines()
     return [x.strip() for x in lines if x.strip() and not x.strip().startswith("#")]
@@ -85,6 +103,7 @@ def main() -> None:
     doctrees = build / "doctrees"
     conf = book_config()
     os.environ.setdefault("SOURCE_DATE_EPOCH", source_date_epoch(conf))
+    preflight(conf)
 
     if args.target == "html":
         out = build / "html"

@@ -1,0 +1,75 @@
+"""Shared fixtures: the book is built once per session into a temporary folder.
+
+Tests never modify the working tree: behaviour that needs broken input builds a throwaway
+copy of the book (``book_copy``) and edits that.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "_ext"))
+sys.path.insert(0, str(ROOT / "tools"))
+
+IGNORE_IN_COPY = shutil.ignore_patterns(".git", ".venv", "_build", "__pycache__", ".pytest_cache",
+                                        "test-artifacts", ".linkcheck-cache", "node_modules")
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@dataclass
+class Build:
+    returncode: int
+    output: str
+    outdir: Path
+    srcdir: Path
+
+    @property
+    def warnings(self) -> list[str]:
+        return [line for line in self.output.splitlines() if "WARNING" in line or "ERROR" in line]
+
+
+def sphinx_build(srcdir: Path, outdir: Path, builder: str = "html", extra=()) -> Build:
+    """Run sphinx-build the way `make html` does (-W -n --keep-going) and capture everything."""
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1795651200", BRIEFING_COMMIT="test")
+    cmd = [sys.executable, "-m", "sphinx", "-b", builder, "-W", "-n", "--keep-going", "-q",
+           "-d", str(outdir.parent / f"doctrees-{outdir.name}"), str(srcdir), str(outdir), *extra]
+    result = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=srcdir)
+    return Build(result.returncode, result.stdout + result.stderr, outdir, srcdir)
+
+
+def require_tool(name: str) -> str:
+    """Path of a system tool; skip without it, but fail in CI where nothing may be skipped."""
+    path = shutil.which(name)
+    if path is None:
+        message = f"{name} is not installed (see system-packages.txt)"
+        if os.environ.get("CI"):
+            pytest.fail(message + "; CI must install it")
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def html_build(tmp_path_factory) -> Build:
+    """The real book, built once per session as `make html` builds it."""
+    out = tmp_path_factory.mktemp("book") / "html"
+    return sphinx_build(ROOT, out)
+
+
+@pytest.fixture
+def book_copy(tmp_path) -> Path:
+    """A throwaway copy of the book's sources to break on purpose."""
+    dest = tmp_path / "book"
+    shutil.copytree(ROOT, dest, ignore=IGNORE_IN_COPY)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

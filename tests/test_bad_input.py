@@ -1,0 +1,142 @@
+"""Each kind of bad input fails the build with a message naming the file and the line.
+
+All source-level mistakes are planted in one throwaway copy of the book and built once; each
+test then checks its own message. Bib-file mistakes stop the build before Sphinx reads any
+page, so they get a copy each. The working tree is never touched.
+"""
+
+import hashlib
+import shutil
+import subprocess
+import sys
+
+import pytest
+from conftest import IGNORE_IN_COPY, ROOT, sphinx_build
+
+PLANTED = {
+    "missing_key": "A claim.{footcite}`nosuchkey2099`\n",
+    "missing_label": "See {ref}`no-such-label`.\n",
+    "missing_file": "See [the annex](no-such-file.md).\n",
+    "missing_anchor": "See [the section](01-background.md#no-such-section).\n",
+}
+
+
+def tree_digest() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(ROOT.rglob("*")):
+        rel = path.relative_to(ROOT)
+        if path.is_file() and not IGNORE_IN_COPY(str(path.parent), [path.name]) and not any(
+                part in {".git", ".venv", "_build", "__pycache__", ".pytest_cache", "test-artifacts",
+                         ".linkcheck-cache"} for part in rel.parts):
+            digest.update(str(rel).encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def broken_build(tmp_path_factory):
+    """One copy of the book with every source-level mistake planted; returns (build, lines)."""
+    before = tree_digest()
+    book = tmp_path_factory.mktemp("broken") / "book"
+    shutil.copytree(ROOT, book, ignore=IGNORE_IN_COPY)
+    target = book / "chapters" / "02-expulsion-2019.md"
+    text = target.read_text(encoding="utf-8")
+    lines = {}
+    notes = text.index("## Notes")
+    head = text[:notes]
+    for name, snippet in PLANTED.items():
+        lines[name] = head.count("\n") + 2
+        head += "\n" + snippet
+    target.write_text(head + "\n" + text[notes:], encoding="utf-8")
+    # A chapter left out of the toctree.
+    (book / "chapters" / "06-stray.md").write_text(
+        "---\nowner: X\nstatus: draft\nlast_reviewed: 2026-01-01\n---\n# Stray chapter\n\nText.\n", encoding="utf-8")
+    # A page with a footnote citation but no footbibliography (crashes LaTeX upstream).
+    import re
+    key = re.search(r"@\w+\{([^,]+),", (book / "references.bib").read_text(encoding="utf-8")).group(1)
+    (book / "chapters" / "00-summary.md").write_text(
+        "---\nowner: X\nstatus: draft\nlast_reviewed: 2026-01-01\n---\n(ch-summary)=\n# Summary\n\n"
+        f"A cited claim.{{footcite}}`{key}`\n", encoding="utf-8")
+    # An http:// source URL in the bib.
+    bib = book / "references.bib"
+    b = bib.read_text(encoding="utf-8")
+    first_url = b.index("url")
+    http_line = b.count("\n", 0, b.rindex("@", 0, first_url)) + 1
+    b = b[:first_url] + b[first_url:].replace("https://", "http://", 1)
+    bib.write_text(b, encoding="utf-8")
+    lines["http_url"] = http_line
+    build = sphinx_build(book, book / "_build" / "html")
+    yield build, lines
+    assert tree_digest() == before, "the working tree changed during a failing build"
+
+
+def test_missing_citation_key_fails_with_file_and_line(broken_build):
+    build, lines = broken_build
+    assert build.returncode != 0
+    assert f"02-expulsion-2019.md:{lines['missing_key']}: WARNING: could not find bibtex key \"nosuchkey2099\"" in build.output
+
+
+def test_ref_to_missing_label_fails_with_file_and_line(broken_build):
+    build, lines = broken_build
+    assert f"02-expulsion-2019.md:{lines['missing_label']}: WARNING: undefined label: 'no-such-label'" in build.output
+
+
+def test_markdown_link_to_missing_file_fails_with_file_and_line(broken_build):
+    build, lines = broken_build
+    hits = [w for w in build.warnings if f"02-expulsion-2019.md:{lines['missing_file']}:" in w]
+    assert hits and "no-such-file" in hits[0], build.output
+
+
+def test_markdown_link_to_missing_anchor_fails_with_file_and_line(broken_build):
+    build, lines = broken_build
+    hits = [w for w in build.warnings if f"02-expulsion-2019.md:{lines['missing_anchor']}:" in w]
+    assert hits and "no-such-section" in hits[0], build.output
+
+
+def test_chapter_left_out_of_the_toctree_fails_naming_the_file(broken_build):
+    build, _lines = broken_build
+    assert "06-stray.md: WARNING: document isn't included in any toctree" in build.output
+
+
+def test_footcite_without_footbibliography_fails_with_file_and_line(broken_build):
+    build, _lines = broken_build
+    hits = [w for w in build.warnings if "00-summary.md:9:" in w and "footbibliography" in w]
+    assert hits, build.output
+
+
+def test_http_source_url_fails_with_bib_file_and_line(broken_build):
+    build, lines = broken_build
+    assert f"references.bib:{lines['http_url']}: WARNING:" in build.output
+    assert "is not https (http)" in build.output
+
+
+def build_with_bib(book, bib_text):
+    (book / "references.bib").write_text(bib_text, encoding="utf-8")
+    return subprocess.run([sys.executable, "tools/build.py", "html", "--", "-W", "-n", "-q"],
+                          cwd=book, capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("mistake, expected", [
+    ("missing_comma", "references.bib:{next_line}: '}' expected"),
+    ("unclosed_brace", "references.bib:1: unbalanced braces in entry"),
+    ("duplicate_key", "references.bib:"),
+])
+def test_malformed_bib_stops_the_build_with_bib_file_and_line(book_copy, mistake, expected):
+    bib = (book_copy / "references.bib").read_text(encoding="utf-8")
+    first = bib.index("@")
+    entry_end = bib.index("\n}\n", first) + 3
+    entry = bib[first:entry_end]
+    if mistake == "missing_comma":
+        broken = bib[:first] + entry.replace("},\n", "}\n", 1) + bib[entry_end:]
+        expected = expected.format(next_line=bib.count("\n", 0, first + entry.index("},\n")) + 2)
+    elif mistake == "unclosed_brace":
+        broken = bib[:first] + entry.replace("},\n", ",\n", 1) + bib[entry_end:]
+        expected = expected.replace(":1:", f":{bib.count(chr(10), 0, first) + 1}:")
+    else:
+        broken = bib + "\n" + entry
+    result = build_with_bib(book_copy, broken)
+    assert result.returncode != 0
+    message = result.stderr + result.stdout
+    assert expected in message, message
+    if mistake == "duplicate_key":
+        assert "duplicate key" in message
+    assert "Traceback" not in message
