@@ -127,7 +127,7 @@ def test_malformed_bib_stops_the_build_with_bib_file_and_line(book_copy, mistake
     entry = bib[first:entry_end]
     if mistake == "missing_comma":
         broken = bib[:first] + entry.replace("},\n", "}\n", 1) + bib[entry_end:]
-        expected = expected.format(next_line=bib.count("\n", 0, first + entry.index("},\n")) + 2)
+        expected = expected.replace("{next_line}", str(bib.count("\n", 0, first + entry.index("},\n")) + 2))
     elif mistake == "unclosed_brace":
         broken = bib[:first] + entry.replace("},\n", ",\n", 1) + bib[entry_end:]
         expected = expected.replace(":1:", f":{bib.count(chr(10), 0, first) + 1}:")

@@ -1,0 +1,181 @@
+"""The project's link check, run for real against an HTTP server on 127.0.0.1.
+
+A throwaway book (the real conf.py and extensions, a page of links) points at a local server
+that plays every case the web throws at a link checker. No request leaves this machine.
+"""
+
+import json
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from conftest import ROOT
+
+PAGE = b"<html><body><h1>Source</h1><h2 id='present'>Section</h2></body></html>"
+
+
+class Handler(BaseHTTPRequestHandler):
+    hits: dict = {}
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, code, body=PAGE, headers=()):
+        self.send_response(code)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def do_HEAD(self):
+        if self.path.startswith("/nohead"):
+            return self.reply(405, b"")
+        self.do_GET()
+
+    def do_GET(self):
+        Handler.hits[self.path] = Handler.hits.get(self.path, 0) + 1
+        path = self.path
+        if path.startswith("/ok") or path.startswith("/nohead") or path.startswith("/new"):
+            return self.reply(200)
+        if path == "/missing":
+            return self.reply(404, b"not found")
+        if path == "/error":
+            return self.reply(500, b"oops")
+        if path == "/moved":
+            return self.reply(301, b"", [("Location", "/ok")])
+        if path == "/found":
+            return self.reply(302, b"", [("Location", "/ok")])
+        if path == "/forbidden":
+            return self.reply(403, b"captcha")
+        if path == "/slow":
+            time.sleep(3)
+            return self.reply(200)
+        if path == "/limited":
+            return self.reply(429, b"slow down", [("Retry-After", "1")])
+        return self.reply(404, b"")
+
+
+@pytest.fixture(scope="module")
+def server():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+CASES = {
+    "ok": ("/ok", "working"),
+    "not_found": ("/missing", "broken"),
+    "server_error": ("/error", "broken"),
+    "permanent_redirect": ("/moved", "redirected"),
+    "temporary_redirect": ("/found", "redirected"),
+    "anchor_present": ("/ok#present", "working"),
+    "anchor_missing": ("/ok#absent", "broken"),
+    "head_refused": ("/nohead", "working"),
+    "slow": ("/slow", "timeout"),
+    "forbidden": ("/forbidden", "blocked"),
+    "rate_limited_forever": ("/limited", "unfinished"),
+}
+
+
+def make_book(tmp_path, base, paths):
+    book = tmp_path / "book"
+    book.mkdir()
+    for name in ("conf.py", "system-packages.txt"):
+        shutil.copy(ROOT / name, book / name)
+    shutil.copytree(ROOT / "_ext", book / "_ext", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "data", book / "data")
+    (book / "references.bib").write_text("", encoding="utf-8")
+    with (book / "conf.py").open("a", encoding="utf-8") as conf:
+        conf.write("\nlinkcheck_timeout = 1\nlinkcheck_retries = 1\nlinkcheck_workers = 4\n")
+    lines = ["# Links", ""] + [f"- [{name}]({base}{path})" for name, path in paths.items()]
+    (book / "index.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return book
+
+
+def run_linkcheck(book, *args, max_seconds=8):
+    cmd = [sys.executable, str(ROOT / "tools" / "linkcheck.py"), "--srcdir", str(book),
+           "--max-seconds", str(max_seconds), "--cache", str(book / "cache.json"), *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def report(server, tmp_path_factory):
+    book = make_book(tmp_path_factory.mktemp("links"), server, {k: v[0] for k, v in CASES.items()})
+    started = time.monotonic()
+    result = run_linkcheck(book)
+    elapsed = time.monotonic() - started
+    data = json.loads((book / "_build" / "linkcheck" / "report.json").read_text())
+    by_uri = {row["uri"].replace(server, ""): (group, row) for group, rows in data["links"].items() for row in rows}
+    return result, by_uri, elapsed, book
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_link_is_classified(report, case):
+    _result, by_uri, _elapsed, _book = report
+    path, expected = CASES[case]
+    group, row = by_uri[path]
+    assert group == expected, f"{path}: {group} ({row['detail']}), expected {expected}"
+
+
+def test_broken_links_report_their_http_status(report):
+    _result, by_uri, _e, _b = report
+    assert by_uri["/missing"][1]["detail"] == "HTTP 404"
+    assert by_uri["/error"][1]["detail"] == "HTTP 500"
+    assert "Anchor 'absent' not found" in by_uri["/ok#absent"][1]["detail"]
+
+
+def test_run_is_bounded_in_time_and_names_the_links_it_could_not_finish(report):
+    result, _by_uri, elapsed, _b = report
+    assert elapsed < 30, f"a 429-forever server kept the check running for {elapsed:.0f} s"
+    assert "unfinished" in result.stdout and "/limited" in result.stdout
+
+
+def test_broken_link_fails_the_run_and_the_report_is_written_in_markdown_and_json(report):
+    result, _by_uri, _e, book = report
+    assert result.returncode == 1
+    markdown = (book / "_build" / "linkcheck" / "report.md").read_text()
+    assert "## Broken" in markdown and "## Blocked" in markdown and "## Working" in markdown
+
+
+def test_cached_results_are_reused_without_new_requests(server, tmp_path):
+    book = make_book(tmp_path, server, {"ok": "/ok?cache"})
+    first = run_linkcheck(book)
+    assert first.returncode == 0, first.stdout + first.stderr
+    hits = Handler.hits.get("/ok?cache", 0)
+    second = run_linkcheck(book)
+    assert second.returncode == 0 and "reused from the cache" in second.stdout
+    assert Handler.hits.get("/ok?cache", 0) == hits
+
+
+def test_changed_mode_checks_only_links_the_branch_adds(server, tmp_path):
+    book = make_book(tmp_path, server, {"old": "/missing"})
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q", "-b", "main"], cwd=book, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=book, check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], cwd=book, check=True)
+    subprocess.run([*git, "checkout", "-qb", "topic"], cwd=book, check=True)
+    with (book / "index.md").open("a") as page:
+        page.write(f"- [new]({server}/new-source)\n")
+    subprocess.run([*git, "commit", "-qam", "add a source"], cwd=book, check=True)
+    result = run_linkcheck(book, "--changed", "--base", "main")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Checking the 1 links" in result.stdout and "/missing" not in result.stdout
+
+
+def test_offline_run_stops_quickly_and_says_the_network_is_unreachable(tmp_path):
+    book = make_book(tmp_path, "https://unreachable.invalid", {"a": "/page", "b": "/other"})
+    started = time.monotonic()
+    result = run_linkcheck(book)
+    assert result.returncode == 3
+    assert "network cannot be reached" in result.stdout
+    assert time.monotonic() - started < 15
