@@ -20,7 +20,8 @@ author = "Briefing book editors"
 edition = "First edition"
 as_of = datetime.date(2026, 11, 26)  # "Information as of": newest fact the book relies on
 as_of_text = f"{as_of.day} {as_of:%B %Y}"
-version = release = "2026.11"
+version = "2026.11"
+release = f"{edition}, information as of {as_of_text}"
 copyright = f"{as_of.year}, {author}. {edition}. Information as of {as_of_text}"
 language = "en"
 today = as_of_text  # |today| never comes from the clock, so builds are reproducible
@@ -54,8 +55,8 @@ extensions = [
     "chaptermeta",  # shows owner, status and last_reviewed from chapter front matter
 ]
 root_doc = "index"
-exclude_patterns = ["_build", ".venv", "README.md", "CONTRIBUTING.md", "CHANGELOG.md", "tests",
-                    "templates", ".github", "Thumbs.db", ".DS_Store", "**/.pytest_cache"]
+include_patterns = ["index.md", "chapters/**"]  # the book is these pages and nothing else
+exclude_patterns = ["_build", ".venv", "chapters/_*"]
 nitpicky = True
 
 # -- MyST ----------------------------------------------------------------------------------
@@ -89,9 +90,75 @@ html_context = {"edition": edition, "as_of": as_of_text, "commit": commit}
 # -- Graphviz ------------------------------------------------------------------------------
 graphviz_output_format = "svg"
 
-# -- LaTeX / PDF ----------------------------------------------------------------------------
+# -- LaTeX / PDF (make pdf) ----------------------------------------------------------------
+# xelatex with TeX Gyre OpenType fonts: Turkish letters render and extract as text.
 latex_engine = "xelatex"
 latex_documents = [("index", "briefing.tex", project, author, "manual")]
+latex_show_urls = "no"  # bibliography entries already print their URLs
+latex_show_pagerefs = False
+latex_toplevel_sectioning = "chapter"
+_latex_title = project.replace("&", r"\&")
+latex_elements = {
+    "papersize": "a4paper",
+    "pointsize": "11pt",
+    "fontpkg": r"""
+\setmainfont{TeX Gyre Pagella}
+\setsansfont{TeX Gyre Heros}
+\setmonofont{TeX Gyre Cursor}
+""",
+    # Plain LaTeX chapter headings: the default fncychap style uppercases ("TÜRKIYE").
+    "fncychap": "",
+    "babel": r"\usepackage[english]{babel}",
+    "preamble": rf"""
+\usepackage{{titlesec}}
+\titleformat{{\chapter}}[display]{{\normalfont\sffamily\bfseries\Large\color{{TitleColor}}}}
+  {{\chaptertitlename\ \thechapter}}{{6pt}}{{\LARGE}}[\vspace{{2pt}}\titlerule]
+\titlespacing*{{\chapter}}{{0pt}}{{0pt}}{{18pt}}
+\hypersetup{{pdftitle={{{_latex_title}}}, pdfauthor={{{author}}},
+  pdfsubject={{Briefing book: Turkey, the Russian S-400 and the F-35 programme. {edition}, information as of {as_of_text}}},
+  pdfkeywords={{Turkey, Türkiye, S-400, F-35, CAATSA, NDAA, SSB, sanctions, NATO}},
+  pdfcreator={{Sphinx}}, pdfproducer={{xelatex}}, bookmarksnumbered=true, bookmarksopen=true}}
+% The References annex holds the bibliography under its own heading: the LaTeX builder
+% would otherwise open a second, separate "Bibliography" chapter after an empty one.
+\makeatletter
+\renewcommand{{\bibname}}{{References}}
+\renewenvironment{{sphinxthebibliography}}[1]%
+  {{\phantomsection\begingroup\let\chapter\@gobbletwo\raggedright\begin{{thebibliography}}{{#1}}}}%
+  {{\end{{thebibliography}}\endgroup}}
+\makeatother
+""",
+    "maketitle": rf"""
+\begin{{titlepage}}
+\sffamily
+\vspace*{{30mm}}
+{{\color{{TitleColor}}\rule{{\linewidth}}{{1.5pt}}}}\par\vspace{{10mm}}
+{{\Huge\bfseries {_latex_title}\par}}\vspace{{6mm}}
+{{\Large {subtitle}\par}}\vspace{{10mm}}
+{{\color{{TitleColor}}\rule{{\linewidth}}{{0.5pt}}}}\par\vspace{{10mm}}
+{{\large {edition}\par}}\vspace{{3mm}}
+{{\large\bfseries Information as of {as_of_text}\par}}\vspace{{3mm}}
+{{\normalsize Built from commit {commit}\par}}
+\vfill
+{{\normalsize {author}\par}}
+{{\small Every fact is cited; sources, with addresses and access dates, are listed in the References annex.\par}}
+\end{{titlepage}}
+""",
+    "tableofcontents": r"\sphinxtableofcontents" + "\n" + r"\IfFileExists{\jobname.lof}{\listoffigures}{}",
+    "printindex": "",
+    "releasename": "",  # running header: title, edition and as-of date
+    "sphinxsetup": "TitleColor={rgb}{0.10,0.20,0.40}, InnerLinkColor={rgb}{0.10,0.20,0.50}, "
+                   "OuterLinkColor={rgb}{0.10,0.30,0.55}, noteBorderColor={rgb}{0.10,0.20,0.40}",
+}
+latex_domain_indices = False
+latex_additional_files = []
+
+# -- EPUB ----------------------------------------------------------------------------------
+epub_title = project
+epub_author = author
+epub_publisher = author
+epub_copyright = copyright
+epub_show_urls = "no"
+epub_exclude_files = ["search.html", "genindex.html"]
 
 # -- Link checking (make linkcheck; tools/linkcheck.py drives it) ---------------------------
 # Politeness: few workers, one retry, a bounded wait on 429s. tools/linkcheck.py adds a

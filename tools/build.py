@@ -107,8 +107,10 @@ def main() -> None:
 
     if args.target == "html":
         out = build / "html"
-        sphinx("html", out, doctrees, args.options)
         pdf = build / "pdf" / "briefing.pdf"
+        # The title page offers "Download the PDF" only when there is a PDF to download.
+        tags = ["-t", "pdf_available"] if pdf.exists() else []
+        sphinx("html", out, doctrees, [*tags, *args.options])
         if pdf.exists():
             shutil.copyfile(pdf, out / "briefing.pdf")
         print(f"\nThe briefing is ready. Open it in a browser:\n  file://{out / 'index.html'}")
