@@ -59,8 +59,17 @@ linkcheck: ensure-venv  ## Check every external link on the web (needs network; 
 bench: ensure-venv  ## Benchmark build and test times; prints a table
 	@$(VENV_BIN)/python tools/bench.py
 
+lint: ensure-venv  ## Check whitespace, YAML, spelling and unsafe HTML (as pre-commit does)
+	@$(VENV_BIN)/python tools/lint.py
+
 pin: ensure-venv  ## Regenerate requirements.txt pins from requirements.in in a scratch venv
 	@$(VENV_BIN)/python tools/pin.py
+
+chapter: ensure-venv  ## New chapter from the template: make chapter TITLE="Title"
+	@$(VENV_BIN)/python tools/chapter.py "$(TITLE)"
+
+review-report: ensure-venv  ## List chapters by review date; flag those older than MAX_AGE days (90)
+	@$(VENV_BIN)/python tools/review_report.py --max-age-days $(or $(MAX_AGE),90)
 
 clean:  ## Remove build output (keeps .venv)
 	rm -rf $(BUILDDIR) test-artifacts

@@ -1,0 +1,146 @@
+"""The chapters keep the book's structure and sourcing rules."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import bibcheck
+import pytest
+import yaml
+from chaptermeta import check_metadata
+from conftest import ROOT, sphinx_build
+
+CHAPTERS = sorted((ROOT / "chapters").glob("*.md"))
+CORE = [p for p in CHAPTERS if re.match(r"0[1-4]-", p.name)]
+CITE = re.compile(r"\{footcite(?::[a-z]+)?\}`([^`]+)`")
+FACT = re.compile(r"\b(1[89]\d\d|20\d\d)\b|\$|£|€|\b(billion|million|percent|per cent)\b|\b\d[\d,.]*\b|"
+                  r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b")
+PLACEHOLDER = re.compile(r"PLACEHOLDER")
+UNSAFE_HTML = re.compile(r"<\s*(script|iframe|object|embed)\b|\son[a-z]+\s*=", re.IGNORECASE)
+
+
+def front_matter(path: Path) -> dict:
+    text = path.read_text(encoding="utf-8")
+    if not text.startswith("---\n"):
+        return {}
+    return yaml.safe_load(text[4:text.find("\n---", 4)]) or {}
+
+
+def paragraphs(path: Path):
+    """Body paragraphs and list items outside directives, with their first line number."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    fence, block, start, in_list = None, [], 0, False
+    in_front = lines[:1] == ["---"]
+    for number, line in enumerate(lines, start=1):
+        if in_front:
+            if number > 1 and line == "---":
+                in_front = False
+            continue
+        stripped = line.strip()
+        opener = re.match(r"^(`{3,}|:{3,})", stripped)
+        if fence:
+            if stripped == fence:
+                fence = None
+            continue
+        if opener and "{" in stripped:
+            if block:
+                yield start, " ".join(block)
+                block = []
+            fence = opener.group(1)
+            continue
+        item = re.match(r"^[-*] |^\d+\. ", stripped)
+        if item and block and (block[-1].endswith(":") or in_list):
+            block.append(stripped)  # a list belongs to the lead-in sentence that introduces it
+            in_list = True
+            continue
+        if not stripped or stripped.startswith(("#", "(", "|")) or item:
+            if block:
+                yield start, " ".join(block)
+                block = []
+            in_list = False
+            if item:
+                block, start = [stripped], number
+            continue
+        if not block:
+            start = number
+        block.append(stripped)
+    if block:
+        yield start, " ".join(block)
+
+
+@pytest.mark.parametrize("path", [p for p in CHAPTERS if p.name != "99-references.md"], ids=lambda p: p.name)
+def test_chapter_opens_with_a_key_points_box_of_three_to_five_bullets(path):
+    text = path.read_text(encoding="utf-8")
+    match = re.search(r"```\{admonition\} Key points\n:class: key-points\n(.*?)```", text, re.DOTALL)
+    assert match, f"{path.name}: no 'Key points' admonition with :class: key-points"
+    bullets = [line for line in match.group(1).splitlines() if line.startswith("- ")]
+    assert 3 <= len(bullets) <= 5, f"{path.name}: {len(bullets)} key points (want 3 to 5)"
+    assert text.index("Key points") < text.index("\n## "), f"{path.name}: key points must come before the first section"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_chapter_has_valid_front_matter_and_ends_with_its_notes(path):
+    import conf
+    meta = front_matter(path)
+    problems = check_metadata({k: str(v) for k, v in meta.items()}, conf.as_of)
+    assert not problems, f"{path.relative_to(ROOT)}:1: " + "; ".join(problems)
+    if path.name != "99-references.md":
+        assert re.search(r"## Notes\s*\n+```\{footbibliography\}\n```\s*$", path.read_text(encoding="utf-8")), \
+            f"{path.name}: must end with '## Notes' and a footbibliography"
+
+
+def test_no_template_placeholder_is_left_in_any_chapter():
+    left = [f"{p.relative_to(ROOT)}:{n}: replace the placeholder: {line.strip()[:80]}"
+            for p in CHAPTERS for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+            if PLACEHOLDER.search(line)]
+    assert not left, "\n".join(left)
+
+
+def test_chapters_embed_no_script_iframe_or_inline_event_handlers():
+    found = [f"{p.relative_to(ROOT)}:{n}: unsafe HTML: {line.strip()[:80]}"
+             for p in CHAPTERS for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+             if UNSAFE_HTML.search(line)]
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("path", CORE, ids=lambda p: p.name)
+def test_every_core_paragraph_stating_a_date_sum_or_count_is_cited(path):
+    uncited = [f"{path.relative_to(ROOT)}:{n}: {text[:90]}..." for n, text in paragraphs(path)
+               if FACT.search(CITE.sub("", text)) and not CITE.search(text)]
+    assert not uncited, "paragraphs with facts but no citation:\n" + "\n".join(uncited)
+
+
+def words(path: Path) -> int:
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r"^---\n.*?\n---\n", "", text, flags=re.DOTALL)
+    text = CITE.sub("", text)
+    text = re.sub(r"```.*?```", "", text, flags=re.DOTALL)
+    return len(re.findall(r"[\w’'-]+", text))
+
+
+@pytest.mark.parametrize("path", CORE, ids=lambda p: p.name)
+def test_core_chapter_has_1200_to_3000_words_and_at_least_8_sources(path):
+    keys = {k.strip() for m in CITE.finditer(path.read_text(encoding="utf-8")) for k in m.group(1).split(",")}
+    assert 1200 <= words(path) <= 3000, f"{path.name}: {words(path)} words"
+    assert len(keys) >= 8, f"{path.name}: {len(keys)} distinct sources"
+
+
+def test_book_cites_at_least_45_sources_and_a_third_are_primary():
+    import conf
+    data, _problems = bibcheck.check_bibfile(ROOT / "references.bib", conf.as_of)
+    kinds = [e.fields.get("sourcetype", "") for e in data.entries.values()]
+    assert len(kinds) >= 45, f"{len(kinds)} sources"
+    assert kinds.count("primary") * 3 >= len(kinds), f"{kinds.count('primary')} primary of {len(kinds)}"
+
+
+def test_make_chapter_scaffolds_a_buildable_chapter_whose_placeholders_are_reported(book_copy):
+    result = subprocess.run([sys.executable, "tools/chapter.py", "Arms sales to the region", "--owner", "A. Analyst"],
+                            cwd=book_copy, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    new = book_copy / "chapters" / "06-arms-sales-to-the-region.md"
+    assert new.exists() and "chapters/06-arms-sales-to-the-region" in (book_copy / "index.md").read_text()
+    build = sphinx_build(book_copy, book_copy / "_build" / "html")
+    assert build.returncode == 0, "\n".join(build.warnings)
+    flagged = [n for n, line in enumerate(new.read_text().splitlines(), 1) if PLACEHOLDER.search(line)]
+    assert len(flagged) >= 5

@@ -1,0 +1,137 @@
+"""Benchmark the briefing's builds and tests; print a Markdown table of medians.
+
+Usage: python tools/bench.py [--runs 3] [--skip-pdf] [--skip-tests]
+
+Everything runs on a temporary copy of the book, so the working tree is never touched.
+Measured: cold HTML build (fresh build folder), no-op rebuild, incremental rebuild after
+touching one chapter, rebuild after touching references.bib, cold PDF build, the test suite,
+and the cold build of a synthetic book ten times the size (chapters and citations) with its
+ratio to the real book. Also reports page weight (title page and heaviest chapter, with the
+CSS, scripts and images they load).
+"""
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+
+ROOT = Path(__file__).resolve().parent.parent
+IGNORE = shutil.ignore_patterns(".git", ".venv", "_build", "__pycache__", ".pytest_cache", "test-artifacts",
+                                ".linkcheck-cache")
+OPTS = ["--", "-W", "-n", "--keep-going", "-j", "auto", "-q"]
+
+
+def timed(cmd, cwd) -> float:
+    started = time.perf_counter()
+    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        sys.exit(f"benchmark step failed: {' '.join(map(str, cmd))}\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
+    return elapsed
+
+
+def build(book: Path, target="html") -> float:
+    return timed([sys.executable, "tools/build.py", target, *OPTS], book)
+
+
+def synthetic(book: Path, factor: int = 10) -> Path:
+    """A copy of the book with every core chapter repeated `factor` times (labels renamed)."""
+    big = book.parent / "big"
+    shutil.copytree(book, big, ignore=IGNORE)
+    index = (big / "index.md").read_text(encoding="utf-8")
+    extra = []
+    for chapter in sorted((big / "chapters").glob("0[1-5]-*.md")):
+        text = chapter.read_text(encoding="utf-8")
+        for copy in range(1, factor):
+            clone = chapter.with_name(f"{chapter.stem}-x{copy}.md")
+            clone.write_text(re.sub(r"^\((ch-[a-z-]+)\)=", rf"(\1-x{copy})=", text, flags=re.MULTILINE)
+                             .replace("{term}", "").replace("(glossary)", ""), encoding="utf-8")
+            extra.append(f"chapters/{clone.stem}")
+    index = index.replace("chapters/05-options-outlook\n", "chapters/05-options-outlook\n" + "\n".join(extra) + "\n", 1)
+    (big / "index.md").write_text(index, encoding="utf-8")
+    return big
+
+
+def page_weight(html: Path, page: Path) -> int:
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "lxml")
+    total = page.stat().st_size
+    seen = set()
+    for tag in soup.find_all(["link", "script", "img"]):
+        ref = tag.get("href") if tag.name == "link" else tag.get("src")
+        if not ref or "://" in ref or (tag.name == "link" and "stylesheet" not in tag.get("rel", [])):
+            continue
+        target = (page.parent / ref.split("?")[0].split("#")[0]).resolve()
+        if target.exists() and target not in seen:
+            seen.add(target)
+            total += target.stat().st_size
+    return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--skip-pdf", action="store_true")
+    parser.add_argument("--skip-tests", action="store_true")
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as scratch:
+        book = Path(scratch) / "book"
+        shutil.copytree(ROOT, book, ignore=IGNORE)
+
+        def median(label, prepare, run, target=""):
+            times = []
+            for _ in range(args.runs):
+                prepare()
+                times.append(run())
+            rows.append((label, statistics.median(times), min(times), max(times), target))
+            print(f"  {label}: {statistics.median(times):.2f} s", file=sys.stderr)
+
+        def fresh():
+            shutil.rmtree(book / "_build", ignore_errors=True)
+
+        def touch(path):
+            return lambda: os.utime(book / path)
+
+        median("Cold HTML build (fresh _build)", fresh, lambda: build(book), "< 15 s")
+        median("No-op rebuild", lambda: None, lambda: build(book), "< 1.5 s")
+        median("Incremental: one chapter touched", touch("chapters/02-expulsion-2019.md"), lambda: build(book), "< 3 s")
+        median("Rebuild after touching references.bib", touch("references.bib"), lambda: build(book), "")
+        if not args.skip_pdf and shutil.which("latexmk"):
+            median("Cold PDF build", lambda: shutil.rmtree(book / "_build" / "latex", ignore_errors=True),
+                   lambda: build(book, "pdf"), "< 30 s")
+        if not args.skip_tests:
+            median("Test suite (make test)", lambda: None,
+                   lambda: timed([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], book), "< 60 s offline checks")
+        real = statistics.median(r[1] for r in rows[:1])
+        big = synthetic(book)
+        times = []
+        for _ in range(args.runs):
+            shutil.rmtree(big / "_build", ignore_errors=True)
+            times.append(build(big))
+        big_time = statistics.median(times)
+        rows.append(("Cold HTML build, synthetic 10x book", big_time, min(times), max(times), "< 10x real"))
+        html = book / "_build" / "html"
+        if not (html / "index.html").exists():
+            build(book)
+        chapters = sorted((html / "chapters").glob("*.html"))
+        weights = {p: page_weight(html, p) for p in chapters}
+        heaviest = max(weights, key=weights.get)
+        title_weight = page_weight(html, html / "index.html")
+    print("\n| Measurement | Median (s) | Min | Max | Target |\n|---|---:|---:|---:|---|")
+    for label, med, low, high, target in rows:
+        print(f"| {label} | {med:.2f} | {low:.2f} | {high:.2f} | {target} |")
+    print(f"\n10x book / real book cold build: {big_time / real:.1f}x (linear growth would be 10x).")
+    print(f"Page weight: title page {title_weight / 1024:.0f} KiB; heaviest chapter "
+          f"({heaviest.name}) {weights[heaviest] / 1024:.0f} KiB (target < 1024 KiB each).")
+
+
+if __name__ == "__main__":
+    main()
