@@ -27,46 +27,48 @@ def front_matter(path: Path) -> dict:
     return yaml.safe_load(text[4:text.find("\n---", 4)]) or {}
 
 
-def paragraphs(path: Path):
-    """Body paragraphs and list items outside directives, with their first line number."""
+def segments(path: Path):
+    """Paragraphs and list items outside front matter, headings and directives: (kind, line, text)."""
     lines = path.read_text(encoding="utf-8").splitlines()
-    fence, block, start, in_list = None, [], 0, False
-    in_front = lines[:1] == ["---"]
+    fence, current, in_front = None, None, lines[:1] == ["---"]
     for number, line in enumerate(lines, start=1):
-        if in_front:
-            if number > 1 and line == "---":
-                in_front = False
-            continue
         stripped = line.strip()
-        opener = re.match(r"^(`{3,}|:{3,})", stripped)
+        if in_front:
+            in_front = not (number > 1 and line == "---")
+            continue
         if fence:
-            if stripped == fence:
-                fence = None
+            fence = None if stripped == fence else fence
             continue
-        if opener and "{" in stripped:
-            if block:
-                yield start, " ".join(block)
-                block = []
-            fence = opener.group(1)
+        opener = re.match(r"^(`{3,}|:{3,})\{", stripped)
+        item = re.match(r"^([-*]|\d+\.) ", stripped)
+        if opener or not stripped or stripped.startswith(("#", "(", "|")) or item:
+            if current:
+                yield current
+            current = ["item", number, stripped] if item else None
+            if opener:
+                fence = re.match(r"^(`{3,}|:{3,})", stripped).group(1)
             continue
-        item = re.match(r"^[-*] |^\d+\. ", stripped)
-        if item and block and (block[-1].endswith(":") or in_list):
-            block.append(stripped)  # a list belongs to the lead-in sentence that introduces it
-            in_list = True
+        if current:
+            current[2] += " " + stripped
+        else:
+            current = ["para", number, stripped]
+    if current:
+        yield current
+
+
+def paragraphs(path: Path):
+    """Units that must carry a citation: a paragraph, a list item, or a lead-in ending in ':'
+    together with the list it introduces."""
+    units = []
+    for kind, number, text in segments(path):
+        lead_in = units and units[-1][2] and CITE.sub("", units[-1][1]).rstrip().endswith(":")
+        if kind == "item" and units and (units[-1][2] == "lead" or lead_in):
+            units[-1][1] += " " + text
+            units[-1][2] = "lead"
             continue
-        if not stripped or stripped.startswith(("#", "(", "|")) or item:
-            if block:
-                yield start, " ".join(block)
-                block = []
-            in_list = False
-            if item:
-                block, start = [stripped], number
-            continue
-        if not block:
-            start = number
-        block.append(stripped)
-    if block:
-        yield start, " ".join(block)
+        units.append([number, text, kind == "para"])
+    for number, text, _kind in units:
+        yield number, text
 
 
 @pytest.mark.parametrize("path", [p for p in CHAPTERS if p.name != "99-references.md"], ids=lambda p: p.name)
