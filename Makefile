@@ -56,6 +56,9 @@ epub: ensure-venv  ## Build an EPUB into _build/epub
 linkcheck: ensure-venv  ## Check every external link on the web (needs network; CHANGED=1: only new links)
 	@$(VENV_BIN)/python tools/linkcheck.py --builddir $(BUILDDIR) $(if $(CHANGED),--changed)
 
+archive: ensure-venv  ## Add archived-copy URLs to references.bib from the Wayback Machine (needs network; SAVE=1 requests captures)
+	@$(VENV_BIN)/python tools/archive.py $(if $(SAVE),--save)
+
 bench: ensure-venv  ## Benchmark build and test times; prints a table
 	@$(VENV_BIN)/python tools/bench.py
 

@@ -51,6 +51,8 @@ extensions = [
     "bibstyle",  # citation style: titles as written, publisher, date, URL, access date, archive
     "chronology",  # renders data/chronology.yaml as a table ({chronology} directive)
     "citecheck",  # a page with {footcite} must have a {footbibliography} (else LaTeX crashes)
+    "a11y",  # aria fixes to generated HTML (sidebar captions, bibliography list)
+    "opengraph",  # Open Graph and description tags so shared links preview well
     "linkflush",  # linkcheck writes each result at once, so a time-bounded run keeps them
     "chaptermeta",  # shows owner, status and last_reviewed from chapter front matter
 ]
@@ -85,14 +87,16 @@ html_theme_options = {
     "navigation_with_keys": True,
     "top_of_page_buttons": [],
 }
-html_context = {"edition": edition, "as_of": as_of_text, "commit": commit}
+html_context = {"edition": edition, "as_of": as_of_text, "commit": commit, "subtitle": subtitle}
 
 # -- Graphviz ------------------------------------------------------------------------------
 graphviz_output_format = "svg"
 
 # -- LaTeX / PDF (make pdf) ----------------------------------------------------------------
-# xelatex with TeX Gyre OpenType fonts: Turkish letters render and extract as text.
+# xelatex with GNU FreeFont (Latin, Turkish, Cyrillic, Greek): every letter of every source
+# title renders and extracts as text.
 latex_engine = "xelatex"
+latex_use_xindy = False  # xindy is not in the listed TeX packages; the PDF has no index
 latex_documents = [("index", "briefing.tex", project, author, "manual")]
 latex_show_urls = "no"  # bibliography entries already print their URLs
 latex_show_pagerefs = False
@@ -102,9 +106,12 @@ latex_elements = {
     "papersize": "a4paper",
     "pointsize": "11pt",
     "fontpkg": r"""
-\setmainfont{TeX Gyre Pagella}
-\setsansfont{TeX Gyre Heros}
-\setmonofont{TeX Gyre Cursor}
+\setmainfont{FreeSerif}[Extension=.otf, UprightFont=*, BoldFont=*Bold, ItalicFont=*Italic,
+  BoldItalicFont=*BoldItalic]
+\setsansfont{FreeSans}[Extension=.otf, UprightFont=*, BoldFont=*Bold, ItalicFont=*Oblique,
+  BoldItalicFont=*BoldOblique]
+\setmonofont{FreeMono}[Extension=.otf, UprightFont=*, BoldFont=*Bold, ItalicFont=*Oblique,
+  BoldItalicFont=*BoldOblique]
 """,
     # Plain LaTeX chapter headings: the default fncychap style uppercases ("TÜRKIYE").
     "fncychap": "",
@@ -145,6 +152,7 @@ latex_elements = {
 """,
     "tableofcontents": r"\sphinxtableofcontents" + "\n" + r"\IfFileExists{\jobname.lof}{\listoffigures}{}",
     "printindex": "",
+    "makeindex": "",  # no index: glossary terms would otherwise need makeindex
     "releasename": "",  # running header: title, edition and as-of date
     "sphinxsetup": "TitleColor={rgb}{0.10,0.20,0.40}, InnerLinkColor={rgb}{0.10,0.20,0.50}, "
                    "OuterLinkColor={rgb}{0.10,0.30,0.55}, noteBorderColor={rgb}{0.10,0.20,0.40}",

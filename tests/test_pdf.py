@@ -1,0 +1,121 @@
+"""The PDF export: built once per session with `tools/build.py pdf`, then read back."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import bibcheck
+import pytest
+from conftest import ROOT, require_tool
+
+pytestmark = pytest.mark.pdf
+TURKISH = ["Erdoğan", "Türkiye", "İsmail Demir", "Savunma Sanayii Başkanlığı", "Mürted"]
+
+
+def build_pdf(builddir):
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1795651200", BRIEFING_COMMIT="test")
+    result = subprocess.run([sys.executable, "tools/build.py", "pdf", "--builddir", str(builddir), "--",
+                             "-W", "-n", "--keep-going", "-q"], cwd=ROOT, capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return builddir / "pdf" / "briefing.pdf"
+
+
+@pytest.fixture(scope="session")
+def pdf(tmp_path_factory):
+    for tool in ("latexmk", "xelatex", "pdftotext", "pdftoppm"):
+        require_tool(tool)
+    return build_pdf(tmp_path_factory.mktemp("pdf"))
+
+
+@pytest.fixture(scope="session")
+def pdf_text(pdf):
+    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def flat(text):
+    return re.sub(r"\s+", "", text.replace("-\n", "").replace("\u00ad", ""))
+
+
+def chapter_titles():
+    index = (ROOT / "index.md").read_text(encoding="utf-8")
+    docs = re.findall(r"^(chapters/[\w-]+)$", index, flags=re.MULTILINE)
+    titles = []
+    for doc in docs:
+        match = re.search(r"^# (.+)$", (ROOT / f"{doc}.md").read_text(encoding="utf-8"), flags=re.MULTILINE)
+        titles.append(match.group(1).strip())
+    return titles
+
+
+def test_every_chapter_title_appears_in_reading_order(pdf_text):
+    body = pdf_text[pdf_text.find("Chapter 1"):] if "Chapter 1" in pdf_text else pdf_text
+    position = 0
+    for title in chapter_titles():
+        found = flat(body).find(flat(title), position)
+        assert found >= 0, f"chapter title missing or out of order: {title}"
+        position = found
+
+
+def test_title_page_shows_title_edition_as_of_date_and_commit(pdf):
+    import conf
+    page1 = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert conf.project in page1 and conf.edition in page1
+    assert f"Information as of {conf.as_of_text}" in page1 and "commit test" in page1
+
+
+def test_turkish_names_extract_intact(pdf_text):
+    for name in TURKISH:
+        assert name in pdf_text, f"{name!r} not found intact in the PDF text"
+    assert "TÜRKIYE" not in pdf_text, "a heading was upper-cased"
+
+
+def test_no_unresolved_references_or_empty_citations(pdf_text):
+    for bad in ("??", "[?]", "[]", "[ ]"):
+        assert bad not in pdf_text, f"{bad!r} in the PDF text"
+
+
+def test_no_character_is_missing_from_the_fonts(pdf):
+    log = (pdf.parent.parent / "latex" / "briefing.log").read_text(encoding="utf-8", errors="replace")
+    missing = sorted(set(re.findall(r"Missing character: There is no (.+?) in font", log)))
+    assert not missing, f"characters the PDF fonts cannot draw: {missing}"
+
+
+def test_bibliography_holds_every_entry_under_one_references_heading(pdf, pdf_text):
+    import conf
+    from pypdf import PdfReader
+    data, _ = bibcheck.check_bibfile(ROOT / "references.bib", conf.as_of)
+    text = flat(pdf_text)
+    missing = [key for key, entry in data.entries.items() if flat(str(entry.fields["title"]))[:40] not in text]
+    assert not missing, f"bib entries missing from the PDF: {missing}"
+    outline = [item.title for item in PdfReader(str(pdf)).outline if not isinstance(item, list)]
+    assert outline.count("References") == 1 and "Bibliography" not in outline, outline
+    assert "Bibliography" not in pdf_text
+
+
+def test_page_count_links_outline_and_metadata(pdf):
+    from pypdf import PdfReader
+    reader = PdfReader(str(pdf))
+    assert 25 <= len(reader.pages) <= 400, len(reader.pages)
+    links = sum(1 for page in reader.pages for annot in (page.get("/Annots") or [])
+                if annot.get_object().get("/Subtype") == "/Link")
+    assert links > 100, f"only {links} link annotations"
+    assert len(reader.outline) >= 8
+    meta = reader.metadata
+    assert meta.title and meta.author and meta.subject and "/Keywords" in meta
+
+
+def test_pages_render_to_png_for_review(pdf, artifacts):
+    for page, name in ((1, "pdf-title-page"), (5, "pdf-chapter-page")):
+        subprocess.run(["pdftoppm", "-r", "60", "-png", "-singlefile", "-f", str(page), "-l", str(page), str(pdf),
+                        str(artifacts / name)], check=True)
+        assert (artifacts / f"{name}.png").stat().st_size > 5000
+    shutil.copy(pdf, artifacts / "briefing.pdf")
+
+
+def test_two_builds_give_the_same_text_and_metadata(pdf, pdf_text, tmp_path):
+    from pypdf import PdfReader
+    second = build_pdf(tmp_path)
+    text2 = subprocess.run(["pdftotext", "-enc", "UTF-8", str(second), "-"], capture_output=True, text=True).stdout
+    assert text2 == pdf_text
+    assert dict(PdfReader(str(second)).metadata) == dict(PdfReader(str(pdf)).metadata)
