@@ -79,6 +79,7 @@ briefing_chronology = "data/chronology.yaml"
 html_theme = "furo"
 html_title = project
 html_static_path = ["_static"]
+html_favicon = "_static/favicon.svg"  # also stops browsers asking for /favicon.ico
 html_css_files = ["briefing.css"]
 html_last_updated_fmt = None  # no clock-dependent dates in the output
 html_copy_source = False

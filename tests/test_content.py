@@ -41,7 +41,8 @@ def segments(path: Path):
             continue
         opener = re.match(r"^(`{3,}|:{3,})\{", stripped)
         item = re.match(r"^([-*]|\d+\.) ", stripped)
-        if opener or not stripped or stripped.startswith(("#", "(", "|")) or item:
+        label = re.match(r"^\([\w-]+\)=$", stripped)
+        if opener or not stripped or stripped.startswith(("#", "|")) or label or item:
             if current:
                 yield current
             current = ["item", number, stripped] if item else None
