@@ -50,6 +50,7 @@ extensions = [
     "bibcheck",  # validates references.bib (file:line errors) before sphinxcontrib-bibtex reads it
     "bibstyle",  # citation style: titles as written, publisher, date, URL, access date, archive
     "chronology",  # renders data/chronology.yaml as a table ({chronology} directive)
+    "timeline",  # draws the same data as a timeline figure ({timeline} directive)
     "citecheck",  # a page with {footcite} must have a {footbibliography} (else LaTeX crashes)
     "a11y",  # aria fixes to generated HTML (sidebar captions, bibliography list)
     "opengraph",  # Open Graph and description tags so shared links preview well
@@ -60,6 +61,7 @@ root_doc = "index"
 include_patterns = ["index.md", "chapters/**"]  # the book is these pages and nothing else
 exclude_patterns = ["_build", ".venv", "chapters/_*"]
 nitpicky = True
+numfig = True  # figures and tables are numbered (and listed in the PDF)
 
 # -- MyST ----------------------------------------------------------------------------------
 myst_enable_extensions = ["colon_fence", "deflist", "substitution", "attrs_inline", "attrs_block"]

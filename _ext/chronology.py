@@ -6,6 +6,8 @@
       lane: us-executive          # one of LANES
       event: Short description in our own words.
       cite: [whitehouse2019f35]   # at least one key of references.bib
+      figure: true                # optional: label it on the timeline figure ...
+      short: Turkey suspended     # ... with this text (at most 40 characters)
 
 The directive renders the events, sorted by date, as a table (Date, Strand, Event) with
 footnote citations, so the page that uses it needs a ``{footbibliography}``. Options
@@ -90,8 +92,14 @@ def load_events(path: Path) -> list[dict]:
             cite = [cite]
         if not cite or not all(isinstance(k, str) and k.strip() for k in cite):
             raise ChronologyError(f"{where} ({date}): needs at least one citation key in 'cite'")
-        events.append({"date": date, "lane": item["lane"], "event": str(item["event"]).strip(),
-                       "cite": [k.strip() for k in cite]})
+        event = {"date": date, "lane": item["lane"], "event": str(item["event"]).strip(),
+                 "cite": [k.strip() for k in cite]}
+        if item.get("figure"):  # labelled on the timeline figure, with its short text
+            event["figure"] = True
+            event["short"] = str(item.get("short") or "").strip()
+            if not event["short"] or len(event["short"]) > 40:
+                raise ChronologyError(f"{where} ({date}): an event with 'figure: true' needs 'short' (1-40 characters)")
+        events.append(event)
     events.sort(key=lambda e: parse_date(e["date"]))
     return events
 
@@ -100,7 +108,8 @@ class ChronologyDirective(SphinxDirective):
     """Render the chronology (or an excerpt) as a table with footnote citations."""
 
     option_spec = {"from": directives.unchanged, "to": directives.unchanged,
-                   "lanes": directives.unchanged, "caption": directives.unchanged}
+                   "lanes": directives.unchanged, "caption": directives.unchanged,
+                   "name": directives.unchanged}
 
     def run(self):
         relpath = self.config.briefing_chronology
@@ -123,7 +132,10 @@ class ChronologyDirective(SphinxDirective):
                 and (not lanes or e["lane"] in lanes)]
         caption = self.options.get("caption", "Chronology")
         lines = [f":::{{list-table}} {caption}", ":header-rows: 1", ":widths: 18 17 65",
-                 ":class: chronology", ""]
+                 ":class: chronology longtable"]
+        if self.options.get("name"):
+            lines.append(f":name: {self.options['name']}")
+        lines.append("")
         lines += ["* - Date", "  - Strand", "  - Event"]
         for event in rows:
             text = event["event"].replace("\n", " ")

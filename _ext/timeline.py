@@ -1,0 +1,164 @@
+"""The ``{timeline}`` directive: a timeline figure drawn from the chronology data at build time.
+
+It reads the same ``data/chronology.yaml`` as the ``{chronology}`` table (through
+:func:`chronology.load_events`), draws the events from ``:from:`` (default 2017-01-01) to the
+latest entry in horizontal lanes (one per strand), labels the events marked ``figure: true``
+in the data with their ``short`` text and date, and emits a numbered figure with a caption and
+alt text. Matplotlib renders SVG for HTML and PDF for LaTeX, with fixed metadata and hash salt
+so the same data gives the same bytes. Lanes differ by marker shape as well as by colour
+(Okabe-Ito palette), so the figure reads in black and white and for colour-blind readers.
+Editing the data file rebuilds the figure on the next build; nothing is committed as a binary.
+"""
+
+import hashlib
+import json
+from pathlib import Path
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+from chronology import LANES, display_date, load_events, parse_date
+
+logger = logging.getLogger(__name__)
+
+STYLE = {  # lane: (colour, marker)
+    "turkey-russia": ("#D55E00", "s"),
+    "us-executive": ("#0072B2", "o"),
+    "us-congress": ("#009E73", "^"),
+    "turkey-us-talks": ("#CC79A7", "D"),
+    "nato-other": ("#555555", "v"),
+}
+
+
+class timeline_node(nodes.General, nodes.Inline, nodes.Element):
+    """Placeholder replaced by an <img> (HTML) or \\includegraphics (LaTeX) at write time."""
+
+
+def draw(events, start, path: Path, fmt: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    matplotlib.rcParams.update({"svg.hashsalt": "briefing-timeline", "svg.fonttype": "none",
+                                "font.family": "DejaVu Sans", "font.size": 8.5, "pdf.fonttype": 42})
+    lanes = [lane for lane in LANES if any(e["lane"] == lane for e in events)]
+    fig, ax = plt.subplots(figsize=(8, 0.8 + 0.95 * len(lanes)), dpi=100)
+    for row, lane in enumerate(reversed(lanes)):
+        colour, marker = STYLE[lane]
+        lane_events = [e for e in events if e["lane"] == lane]
+        ax.axhline(row, color="#bbbbbb", linewidth=0.6, zorder=1)
+        ax.scatter([parse_date(e["date"]) for e in lane_events], [row] * len(lane_events), s=28,
+                   color=colour, marker=marker, edgecolors="black", linewidths=0.5, zorder=3)
+        labelled = [e for e in lane_events if e.get("figure")]
+        for index, event in enumerate(labelled):
+            offset = 0.42 if index % 2 == 0 else -0.42
+            ax.annotate(f"{event.get('short') or event['event'][:40]}\n{display_date(event['date'])}",
+                        (parse_date(event["date"]), row), xytext=(0, 0), textcoords="offset points",
+                        xycoords="data", ha="center", va="center", fontsize=7.5,
+                        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": colour, "lw": 0.6},
+                        annotation_clip=False, zorder=4).set_position((0, offset * 34))
+    ax.set_yticks(range(len(lanes)), [LANES[lane] for lane in reversed(lanes)])
+    ax.set_ylim(-0.9, len(lanes) - 0.1)
+    ax.xaxis.set_major_locator(mdates.YearLocator())
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    end = max(parse_date(e["date"]) for e in events)
+    ax.set_xlim(mdates.date2num(start) - 60, mdates.date2num(end) + 90)
+    ax.grid(axis="x", color="#dddddd", linewidth=0.5)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(axis="y", length=0)
+    fig.tight_layout()
+    metadata = {"Date": None, "Creator": None} if fmt == "svg" else {"CreationDate": None, "Creator": None,
+                                                                         "Producer": None}
+    fig.savefig(path, format=fmt, metadata=metadata)
+    plt.close(fig)
+
+
+def alt_text(events, start) -> str:
+    counts = {LANES[lane]: sum(1 for e in events if e["lane"] == lane) for lane in LANES}
+    parts = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
+    first, last = events[0]["date"], events[-1]["date"]
+    keys = "; ".join(f"{display_date(e['date'])}: {e.get('short') or e['event']}" for e in events if e.get("figure"))
+    return (f"Timeline of {len(events)} events from {display_date(first)} to {display_date(last)} in lanes "
+            f"({parts}). Labelled events: {keys}.")
+
+
+class TimelineDirective(SphinxDirective):
+    """Numbered figure of the chronology as a timeline; the directive argument is the caption."""
+
+    has_content = True
+    optional_arguments = 1
+    final_argument_whitespace = True
+    option_spec = {"from": directives.unchanged, "name": directives.unchanged}
+
+    def run(self):
+        path = Path(self.env.srcdir) / self.config.briefing_chronology
+        self.env.note_dependency(str(path))
+        try:
+            start = parse_date(self.options.get("from", "2017-01-01"))
+            events = [e for e in load_events(path) if parse_date(e["date"]) >= start]
+        except (ValueError, OSError) as err:
+            logger.warning(str(err), location=self.get_location(), type="timeline")
+            return []
+        if not events:
+            logger.warning("no events to draw", location=self.get_location(), type="timeline")
+            return []
+        figure = nodes.figure(classes=["timeline"])
+        node = timeline_node()
+        node["events"] = events
+        node["start"] = start.isoformat()
+        node["alt"] = alt_text(events, start)
+        figure += node
+        caption_text = self.arguments[0] if self.arguments else "Timeline of the dispute"
+        parsed, _messages = self.parse_inline(caption_text, lineno=self.lineno)
+        figure += nodes.caption(caption_text, "", *parsed)
+        if self.content:
+            legend = nodes.legend()
+            self.state.nested_parse(self.content, self.content_offset, legend)
+            figure += legend
+        self.add_name(figure)
+        return [figure]
+
+
+def _render(app, node, fmt: str) -> str:
+    """Draw once per distinct data; return the file name (content-addressed, so stable)."""
+    # The name covers the data and this drawing code, so a change to either draws anew.
+    payload = json.dumps([node["events"], node["start"]], sort_keys=True).encode() + Path(__file__).read_bytes()
+    digest = hashlib.sha256(payload).hexdigest()[:16]
+    name = f"timeline-{digest}.{fmt}"
+    target = Path(app.builder.outdir) / ("_images" if fmt == "svg" else "") / name
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        from datetime import date
+        draw(node["events"], date.fromisoformat(node["start"]), target, fmt)
+    return name
+
+
+def visit_html(self, node):
+    name = _render(self.builder.app, node, "svg")
+    src = self.builder.imgpath + "/" + name if hasattr(self.builder, "imgpath") else "_images/" + name
+    self.body.append(f'<img src="{src}" alt="{self.encode(node["alt"])}" class="timeline" width="100%" />')
+    raise nodes.SkipNode
+
+
+def visit_latex(self, node):
+    name = _render(self.builder.app, node, "pdf")
+    self.body.append(f"\\sphinxincludegraphics[width=\\linewidth]{{{{{name[:-4]}}}.pdf}}")
+    raise nodes.SkipNode
+
+
+def visit_other(self, node):
+    self.body.append(f"[{node['alt']}]") if hasattr(self, "body") else None
+    raise nodes.SkipNode
+
+
+def setup(app):
+    app.setup_extension("chronology")
+    app.add_node(timeline_node, html=(visit_html, None), latex=(visit_latex, None), epub=(visit_html, None),
+                 text=(visit_other, None), man=(visit_other, None), texinfo=(visit_other, None))
+    app.add_directive("timeline", TimelineDirective)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
