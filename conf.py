@@ -153,7 +153,7 @@ latex_elements = {
 {{\small Every fact is cited; sources, with addresses and access dates, are listed in the References annex.\par}}
 \end{{titlepage}}
 """,
-    "tableofcontents": r"\sphinxtableofcontents" + "\n" + r"\IfFileExists{\jobname.lof}{\listoffigures}{}",
+    "tableofcontents": r"\sphinxtableofcontents" + "\n" + r"\listoffigures" + "\n" + r"\listoftables",
     "printindex": "",
     "makeindex": "",  # no index: glossary terms would otherwise need makeindex
     "releasename": "",  # running header: title, edition and as-of date
@@ -164,6 +164,7 @@ latex_domain_indices = False
 latex_additional_files = []
 
 # -- EPUB ----------------------------------------------------------------------------------
+epub_basename = "briefing"
 epub_title = project
 epub_author = author
 epub_publisher = author

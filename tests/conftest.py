@@ -5,6 +5,7 @@ copy of the book (``book_copy``) and edits that.
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -73,3 +74,25 @@ def book_copy(tmp_path) -> Path:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def build_pdf(builddir):
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1795651200", BRIEFING_COMMIT="test")
+    result = subprocess.run([sys.executable, "tools/build.py", "pdf", "--builddir", str(builddir), "--",
+                             "-W", "-n", "--keep-going", "-q"], cwd=ROOT, capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return builddir / "pdf" / "briefing.pdf"
+
+
+@pytest.fixture(scope="session")
+def pdf(tmp_path_factory):
+    for tool in ("latexmk", "xelatex", "pdftotext", "pdftoppm"):
+        require_tool(tool)
+    return build_pdf(tmp_path_factory.mktemp("pdf"))
+
+
+@pytest.fixture(scope="session")
+def pdf_text(pdf):
+    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+

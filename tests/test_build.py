@@ -112,3 +112,9 @@ def test_missing_bib_file_gives_one_line_error_naming_it(book_copy):
     assert result.returncode != 0
     assert "references.bib" in result.stdout + result.stderr and "file not found" in result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_epub_export_builds_cleanly(tmp_path):
+    build = sphinx_build(ROOT, tmp_path / "epub", builder="epub")
+    assert build.returncode == 0, "\n".join(build.warnings) or build.output[-2000:]
+    assert (tmp_path / "epub" / "briefing.epub").stat().st_size > 50_000

@@ -147,3 +147,27 @@ def test_make_chapter_scaffolds_a_buildable_chapter_whose_placeholders_are_repor
     assert build.returncode == 0, "\n".join(build.warnings)
     flagged = [n for n, line in enumerate(new.read_text().splitlines(), 1) if PLACEHOLDER.search(line)]
     assert len(flagged) >= 5
+
+
+def test_contributor_following_contributing_md_gets_a_green_check(book_copy):
+    """make chapter, replace the placeholders, cite two sources: build and checks pass."""
+    subprocess.run([sys.executable, "tools/chapter.py", "Arms sales to the region", "--owner", "A. Analyst"],
+                   cwd=book_copy, check=True, capture_output=True)
+    new = book_copy / "chapters" / "06-arms-sales-to-the-region.md"
+    keys = re.findall(r"^@\w+\{([^,]+),", (book_copy / "references.bib").read_text(encoding="utf-8"), re.MULTILINE)[:2]
+    text = new.read_text(encoding="utf-8")
+    text = re.sub(r"- PLACEHOLDER: [^\n]*", "- A summary of a cited section below.", text)
+    text = text.replace("## PLACEHOLDER: first section heading", "## First section")
+    text = text.replace("## PLACEHOLDER: second section heading", "## Second section")
+    text = re.sub(r"PLACEHOLDER: write one sentence per line\.\n[^\n]*\n",
+                  f"A sourced statement made in 2019.{{footcite}}`{keys[0]}`\n", text)
+    text = re.sub(r"PLACEHOLDER: attribute[^\n]*\n", f"Another sourced statement.{{footcite}}`{keys[1]}`\n", text)
+    new.write_text(text, encoding="utf-8")
+    assert "PLACEHOLDER" not in text
+    build = sphinx_build(book_copy, book_copy / "_build" / "html")
+    assert build.returncode == 0, "\n".join(build.warnings)
+    checks = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_content.py",
+                             "tests/test_citations.py", "tests/test_links.py", "-k",
+                             "not scaffold and not contributor and not primary and not internal_link"],
+                            cwd=book_copy, capture_output=True, text=True)
+    assert checks.returncode == 0, checks.stdout[-3000:]

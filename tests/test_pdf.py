@@ -8,30 +8,10 @@ import sys
 
 import bibcheck
 import pytest
-from conftest import ROOT, require_tool
+from conftest import ROOT, build_pdf
 
 pytestmark = pytest.mark.pdf
 TURKISH = ["Erdoğan", "Türkiye", "İsmail Demir", "Savunma Sanayii Başkanlığı", "Mürted"]
-
-
-def build_pdf(builddir):
-    env = dict(os.environ, SOURCE_DATE_EPOCH="1795651200", BRIEFING_COMMIT="test")
-    result = subprocess.run([sys.executable, "tools/build.py", "pdf", "--builddir", str(builddir), "--",
-                             "-W", "-n", "--keep-going", "-q"], cwd=ROOT, capture_output=True, text=True, env=env)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return builddir / "pdf" / "briefing.pdf"
-
-
-@pytest.fixture(scope="session")
-def pdf(tmp_path_factory):
-    for tool in ("latexmk", "xelatex", "pdftotext", "pdftoppm"):
-        require_tool(tool)
-    return build_pdf(tmp_path_factory.mktemp("pdf"))
-
-
-@pytest.fixture(scope="session")
-def pdf_text(pdf):
-    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
 
 
 def flat(text):
