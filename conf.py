@@ -52,6 +52,7 @@ extensions = [
     "chronology",  # renders data/chronology.yaml as a table ({chronology} directive)
     "timeline",  # draws the same data as a timeline figure ({timeline} directive)
     "citecheck",  # a page with {footcite} must have a {footbibliography} (else LaTeX crashes)
+    "epubsupport",  # graphviz figures in the EPUB too
     "a11y",  # aria fixes to generated HTML (sidebar captions, bibliography list)
     "opengraph",  # Open Graph and description tags so shared links preview well
     "linkflush",  # linkcheck writes each result at once, so a time-bounded run keeps them
