@@ -21,7 +21,7 @@ edition = "First edition"
 as_of = datetime.date(2026, 11, 26)  # "Information as of": newest fact the book relies on
 as_of_text = f"{as_of.day} {as_of:%B %Y}"
 version = "2026.11"
-release = f"{edition}, information as of {as_of_text}"
+release = f"information as of {as_of_text}"
 copyright = f"{as_of.year}, {author}. {edition}. Information as of {as_of_text}"
 language = "en"
 today = as_of_text  # |today| never comes from the clock, so builds are reproducible
@@ -72,7 +72,7 @@ myst_substitutions = {"as_of": as_of_text, "edition": edition, "commit": commit,
 # -- BibTeX --------------------------------------------------------------------------------
 bibtex_bibfiles = ["references.bib"]
 bibtex_default_style = "briefing"  # registered by _ext/bibstyle.py: keeps titles as written
-bibtex_foot_reference_style = "foot"
+bibtex_foot_reference_style = "briefingfoot"  # _ext/bibstyle.py: "12,13", never "1213"
 bibtex_tooltips = True
 
 # -- Chronology data -----------------------------------------------------------------------
@@ -131,7 +131,15 @@ latex_elements = {
   pdfcreator={{Sphinx}}, pdfproducer={{xelatex}}, bookmarksnumbered=true, bookmarksopen=true}}
 % The References annex holds the bibliography under its own heading: the LaTeX builder
 % would otherwise open a second, separate "Bibliography" chapter after an empty one.
+% The first toctree's caption ("Summary") would otherwise title the contents page; and the
+% bibliography is the References annex.
+\addto\captionsenglish{{\renewcommand{{\contentsname}}{{Contents}}\renewcommand{{\bibname}}{{References}}
+% A repeated citation whose note was printed on an earlier page shows "12 (p. 40)".
+\renewcommand\sphinxthefootnotemark[2]{{#1\,(p.\,#2)}}}}
 \makeatletter
+% Number figures and tables by chapter letter in the appendices (A.1), not by chapter counter (1.1).
+\AtBeginDocument{{\renewcommand{{\thefigure}}{{\ifnum\c@chapter>\z@\thechapter.\fi\arabic{{figure}}}}%
+  \renewcommand{{\thetable}}{{\ifnum\c@chapter>\z@\thechapter.\fi\arabic{{table}}}}}}
 \renewcommand{{\bibname}}{{References}}
 \renewenvironment{{sphinxthebibliography}}[1]%
   {{\phantomsection\begingroup\let\chapter\@gobbletwo\raggedright\begin{{thebibliography}}{{#1}}}}%
@@ -157,11 +165,16 @@ latex_elements = {
     "tableofcontents": r"\sphinxtableofcontents" + "\n" + r"\listoffigures" + "\n" + r"\listoftables",
     "printindex": "",
     "makeindex": "",  # no index: glossary terms would otherwise need makeindex
-    "releasename": "",  # running header: title, edition and as-of date
+    "releasename": f"{edition},",  # running header: "<title>, First edition, information as of <date>"
     "sphinxsetup": "TitleColor={rgb}{0.10,0.20,0.40}, InnerLinkColor={rgb}{0.10,0.20,0.50}, "
                    "OuterLinkColor={rgb}{0.10,0.30,0.55}, noteBorderColor={rgb}{0.10,0.20,0.40}",
 }
 latex_domain_indices = False
+# The annexes become lettered appendices in the PDF (their toctree in index.md is HTML-only).
+latex_appendices = ["chapters/91-chronology", "chapters/92-glossary", "chapters/93-key-actors",
+                    "chapters/99-references"]
+# Pages that are unnumbered chapters in the PDF, as they are on the web (see tools/build.py).
+latex_unnumbered_docs = ["chapters/00-summary"]
 latex_additional_files = []
 
 # -- EPUB ----------------------------------------------------------------------------------

@@ -9,6 +9,10 @@ Pybtex's stock styles sentence-case titles (mangling acronyms and Turkish letter
 Titles keep their case. ``archiveurl`` (a Wayback Machine or archive.today snapshot URL) is
 shown as a second link dated from its 14-digit timestamp. Registered as the pybtex formatting
 style ``briefing``; select it with ``bibtex_default_style = "briefing"``.
+
+Also registers the footnote reference style ``briefingfoot``: like the stock ``foot`` style,
+but several sources cited at one point are separated by commas ("12,13"), so that in the PDF
+two superscript note numbers never run together into what reads as one ("1213").
 """
 
 import datetime
@@ -117,6 +121,39 @@ class BriefingStyle(UnsrtStyle):
         return FormattedEntry(entry.key, Text(*parts), label)
 
 
+def _foot_style():
+    """The ``briefingfoot`` reference style class (imported lazily: it needs Sphinx loaded)."""
+    from dataclasses import dataclass
+
+    from sphinxcontrib.bibtex.style.referencing import GroupReferenceStyle
+    from sphinxcontrib.bibtex.style.referencing.basic_foot import (
+        BasicFootParentheticalReferenceStyle,
+        BasicFootTextualReferenceStyle,
+    )
+    from sphinxcontrib.bibtex.style.referencing.foot import FootReferenceStyle
+    from sphinxcontrib.bibtex.style.template import join
+
+    class SeparatedFootParenthetical(BasicFootParentheticalReferenceStyle):
+        def outer(self, role_name, children):
+            return join(sep=",")[children]
+
+    @dataclass
+    class BriefingFootReferenceStyle(FootReferenceStyle):
+        def __post_init__(self):
+            self.styles.extend([
+                SeparatedFootParenthetical(),
+                BasicFootTextualReferenceStyle(bracket=self.bracket_textual, person=self.person,
+                                               text_reference_sep=self.text_reference_sep),
+            ])
+            GroupReferenceStyle.__post_init__(self)
+
+    return BriefingFootReferenceStyle
+
+
 def setup(app):
+    import sphinxcontrib.bibtex.plugin
+
     pybtex.plugin.register_plugin("pybtex.style.formatting", "briefing", BriefingStyle)
+    sphinxcontrib.bibtex.plugin.register_plugin("sphinxcontrib.bibtex.style.referencing", "briefingfoot",
+                                                _foot_style())
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
