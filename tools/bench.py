@@ -50,10 +50,13 @@ def synthetic(book: Path, factor: int = 10) -> Path:
     extra = []
     for chapter in sorted((big / "chapters").glob("0[1-5]-*.md")):
         text = chapter.read_text(encoding="utf-8")
+        names = re.findall(r"^:name: (\S+)$", text, flags=re.MULTILINE)
         for copy in range(1, factor):
             clone = chapter.with_name(f"{chapter.stem}-x{copy}.md")
-            clone.write_text(re.sub(r"^\((ch-[a-z-]+)\)=", rf"(\1-x{copy})=", text, flags=re.MULTILINE)
-                             .replace("{term}", "").replace("(glossary)", ""), encoding="utf-8")
+            body = re.sub(r"^\((ch-[a-z-]+)\)=", rf"(\1-x{copy})=", text, flags=re.MULTILINE)
+            for name in names:  # figure and table names must stay unique
+                body = re.sub(rf"\b{re.escape(name)}\b", f"{name}-x{copy}", body)
+            clone.write_text(body, encoding="utf-8")
             extra.append(f"chapters/{clone.stem}")
     index = index.replace("chapters/05-options-outlook\n", "chapters/05-options-outlook\n" + "\n".join(extra) + "\n", 1)
     (big / "index.md").write_text(index, encoding="utf-8")
