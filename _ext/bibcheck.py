@@ -130,7 +130,10 @@ def parse_bibfile(path: Path):
     try:
         data = Parser(encoding="utf-8").parse_stream(io.StringIO(text))
     except PybtexSyntaxError as err:
-        raise BibProblem(path, err.lineno, str(err).split(": ", 1)[-1].strip()) from None
+        message = str(err).split(": ", 1)[-1].strip()
+        if "expected" in message:
+            message += " (a missing comma at the end of the previous field, or an unclosed brace?)"
+        raise BibProblem(path, err.lineno, message) from None
     except Exception as err:  # pybtex raises several error classes for bad input
         line = getattr(err, "lineno", None) or 0
         raise BibProblem(path, line, f"cannot parse: {err}") from None

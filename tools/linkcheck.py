@@ -244,7 +244,8 @@ def main() -> int:
     for url in sorted(wanted):
         row = fresh.get(url) or results.get(url)
         if row is None:
-            group, detail = "unfinished", "not reached before the time bound" if not finished else "not checked"
+            group, detail = "unfinished", ("no result before the time bound (still being retried, e.g. rate limited)"
+                                           if not finished else "not checked")
         else:
             archive = archives.get(url)
             alive = bool(archive) and (fresh.get(archive) or results.get(archive) or {}).get("status") in {"working", "redirected"}
