@@ -12,6 +12,8 @@ VENV_BIN    = $(VENVDIR)/bin
 STAMP       = $(VENVDIR)/.installed-requirements
 SYSTEM_PACKAGES = $(shell grep -v '^\s*\#' system-packages.txt | grep -v '^\s*$$')
 
+SHELL       := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 .DEFAULT_GOAL := help
 .PHONY: help ensure-venv clean-venv html test livehtml clean pdf latexpdf linkcheck bench pin epub \
         chapter review-report lint archive
@@ -27,7 +29,8 @@ $(STAMP): requirements.txt
 	@if command -v uv >/dev/null 2>&1; then \
 	    uv venv -q --python $(PYTHON) $(VENVDIR) && uv pip install -q --python $(VENV_BIN)/python -r requirements.txt; \
 	else \
-	    $(PYTHON) -m venv $(VENVDIR) && $(VENV_BIN)/python -m pip install -q --disable-pip-version-check -r requirements.txt; \
+	    $(PYTHON) -m venv $(VENVDIR) && $(VENV_BIN)/python -m pip install -q --disable-pip-version-check -r requirements.txt \
+	        2>&1 | { grep -v "^WARNING: Location 'file:" || true; }; \
 	fi
 	@touch $@
 

@@ -23,11 +23,18 @@ class QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
+class QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass  # the browser drops connections when a test moves on; that is not an error
+
+
 @pytest.fixture(scope="module")
 def site(html_build):
     assert html_build.returncode == 0, "\n".join(html_build.warnings)
     handler = functools.partial(QuietHandler, directory=str(html_build.outdir))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd = QuietServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}", html_build.outdir
