@@ -50,6 +50,11 @@ def broken_build(tmp_path_factory):
     # A chapter left out of the toctree.
     (book / "chapters" / "06-stray.md").write_text(
         "---\nowner: X\nstatus: draft\nlast_reviewed: 2026-01-01\n---\n# Stray chapter\n\nText.\n", encoding="utf-8")
+    # A chapter without front matter (listed in the toctree, so only the metadata is wrong).
+    (book / "chapters" / "07-no-front-matter.md").write_text("# No front matter\n\nText.\n", encoding="utf-8")
+    index = book / "index.md"
+    index.write_text(index.read_text(encoding="utf-8").replace(
+        "chapters/05-options-outlook\n", "chapters/05-options-outlook\nchapters/07-no-front-matter\n", 1), encoding="utf-8")
     # A page with a footnote citation but no footbibliography (crashes LaTeX upstream).
     import re
     key = re.search(r"@\w+\{([^,]+),", (book / "references.bib").read_text(encoding="utf-8")).group(1)
@@ -95,6 +100,12 @@ def test_markdown_link_to_missing_anchor_fails_with_file_and_line(broken_build):
 def test_chapter_left_out_of_the_toctree_fails_naming_the_file(broken_build):
     build, _lines = broken_build
     assert "06-stray.md: WARNING: document isn't included in any toctree" in build.output
+
+
+def test_chapter_without_front_matter_fails_naming_the_file_and_the_missing_fields(broken_build):
+    build, _lines = broken_build
+    for field in ("owner", "status", "last_reviewed"):
+        assert f"07-no-front-matter.md:1: WARNING: front matter lacks '{field}'" in build.output, build.output
 
 
 def test_footcite_without_footbibliography_fails_with_file_and_line(broken_build):

@@ -205,6 +205,7 @@ def test_printing_a_chapter_hides_navigation_and_shows_link_urls(site, browser, 
     assert "The 2020 legislation" in text or "legislation" in text.lower()
     assert "Hide navigation sidebar" not in text and "On this page" not in text
     assert "Key points" in text
+    assert "https://" in text, "printed chapter shows no source URLs"
     page.close()
 
 

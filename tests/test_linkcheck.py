@@ -179,3 +179,18 @@ def test_offline_run_stops_quickly_and_says_the_network_is_unreachable(tmp_path)
     assert result.returncode == 3
     assert "network cannot be reached" in result.stdout
     assert time.monotonic() - started < 15
+
+
+def test_dead_original_with_a_live_archived_copy_is_reported_as_archived(server, tmp_path):
+    book = make_book(tmp_path, server, {"archived copy": "/ok?snapshot"})
+    with (book / "index.md").open("a") as page:
+        page.write(f"- [gone]({server}/missing?original)\n")
+    (book / "references.bib").write_text(
+        "@misc{gone,\n  title = {Gone},\n  publisher = {P},\n  year = {2020},\n"
+        f"  url = {{{server}/missing?original}},\n  urldate = {{2026-01-01}},\n"
+        f"  archiveurl = {{{server}/ok?snapshot}},\n  sourcetype = {{press}}\n}}\n", encoding="utf-8")
+    result = run_linkcheck(book)
+    data = json.loads((book / "_build" / "linkcheck" / "report.json").read_text())
+    archived = [row["uri"] for row in data["links"]["archived"]]
+    assert archived == [f"{server}/missing?original"], data["links"]
+    assert result.returncode == 0, result.stdout

@@ -111,3 +111,23 @@ def test_two_builds_give_the_same_text_and_metadata(pdf, pdf_text, tmp_path):
     text2 = subprocess.run(["pdftotext", "-enc", "UTF-8", str(second), "-"], capture_output=True, text=True).stdout
     assert text2 == pdf_text
     assert dict(PdfReader(str(second)).metadata) == dict(PdfReader(str(pdf)).metadata)
+
+
+def test_make_pdf_without_tex_stops_at_once_naming_the_packages(tmp_path):
+    import os
+    env = dict(os.environ, PATH=str(tmp_path))  # no latexmk, no xelatex
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "build.py"), "pdf", "--builddir", str(tmp_path)],
+                            cwd=ROOT, capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode != 0
+    assert "latexmk" in result.stderr and "texlive-xetex" in result.stderr and "apt-get install" in result.stderr
+
+
+def test_html_title_page_offers_the_pdf_once_it_is_built(pdf):
+    builddir = pdf.parent.parent
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1795651200", BRIEFING_COMMIT="test")
+    result = subprocess.run([sys.executable, "tools/build.py", "html", "--builddir", str(builddir), "--", "-W", "-n",
+                             "-q"], cwd=ROOT, capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    index = (builddir / "html" / "index.html").read_text(encoding="utf-8")
+    assert 'href="briefing.pdf"' in index and "Download the PDF" in index
+    assert (builddir / "html" / "briefing.pdf").read_bytes() == pdf.read_bytes()
