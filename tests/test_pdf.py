@@ -105,12 +105,13 @@ def test_pages_render_to_png_for_review(pdf, artifacts):
     shutil.copy(pdf, artifacts / "briefing.pdf")
 
 
-def test_two_builds_give_the_same_text_and_metadata(pdf, pdf_text, tmp_path):
+def test_two_builds_give_the_same_pdf_bytes(pdf, pdf_text, tmp_path):
     from pypdf import PdfReader
     second = build_pdf(tmp_path)
     text2 = subprocess.run(["pdftotext", "-enc", "UTF-8", str(second), "-"], capture_output=True, text=True).stdout
     assert text2 == pdf_text
     assert dict(PdfReader(str(second)).metadata) == dict(PdfReader(str(pdf)).metadata)
+    assert second.read_bytes() == pdf.read_bytes(), "same commit and SOURCE_DATE_EPOCH, different PDF bytes"
 
 
 def test_make_pdf_without_tex_stops_at_once_naming_the_packages(tmp_path):
