@@ -118,3 +118,13 @@ def test_epub_export_builds_cleanly(tmp_path):
     build = sphinx_build(ROOT, tmp_path / "epub", builder="epub")
     assert build.returncode == 0, "\n".join(build.warnings) or build.output[-2000:]
     assert (tmp_path / "epub" / "briefing.epub").stat().st_size > 50_000
+
+
+def test_no_unreplaced_substitution_or_role_markup_reaches_the_html(html_build):
+    leftovers = []
+    for page in html_pages(html_build.outdir):
+        text = BeautifulSoup(page.read_text(encoding="utf-8"), "lxml").get_text(" ")
+        for marker in ("{{", "}}", "{footcite}", "{term}", "{ref}", "PLACEHOLDER"):
+            if marker in text:
+                leftovers.append(f"{page.relative_to(html_build.outdir)}: {marker}")
+    assert not leftovers, leftovers
