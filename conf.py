@@ -53,6 +53,7 @@ extensions = [
     "timeline",  # draws the same data as a timeline figure ({timeline} directive)
     "citecheck",  # a page with {footcite} must have a {footbibliography} (else LaTeX crashes)
     "epubsupport",  # graphviz figures in the EPUB too
+    "citetips",  # hover a note mark to see its source
     "a11y",  # aria fixes to generated HTML (sidebar captions, bibliography list)
     "opengraph",  # Open Graph and description tags so shared links preview well
     "linkflush",  # linkcheck writes each result at once, so a time-bounded run keeps them
