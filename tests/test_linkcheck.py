@@ -20,6 +20,7 @@ PAGE = b"<html><body><h1>Source</h1><h2 id='present'>Section</h2></body></html>"
 
 class Handler(BaseHTTPRequestHandler):
     hits: dict = {}
+    times: dict = {}
 
     def log_message(self, *args):
         pass
@@ -41,6 +42,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         Handler.hits[self.path] = Handler.hits.get(self.path, 0) + 1
+        Handler.times.setdefault(self.path, []).append(time.monotonic())
         path = self.path
         if path.startswith("/ok") or path.startswith("/nohead") or path.startswith("/new"):
             return self.reply(200)
@@ -87,7 +89,7 @@ CASES = {
 }
 
 
-def make_book(tmp_path, base, paths):
+def make_book(tmp_path, base, paths, host_delay=0.0):
     book = tmp_path / "book"
     book.mkdir()
     for name in ("conf.py", "system-packages.txt"):
@@ -96,7 +98,8 @@ def make_book(tmp_path, base, paths):
     shutil.copytree(ROOT / "data", book / "data")
     (book / "references.bib").write_text("", encoding="utf-8")
     with (book / "conf.py").open("a", encoding="utf-8") as conf:
-        conf.write("\nlinkcheck_timeout = 1\nlinkcheck_retries = 1\nlinkcheck_workers = 4\n")
+        conf.write(f"\nlinkcheck_timeout = 1\nlinkcheck_retries = 1\nlinkcheck_workers = 4\n"
+                   f"linkcheck_host_delay = {host_delay}\n")
     lines = ["# Links", ""] + [f"- [{name}]({base}{path})" for name, path in paths.items()]
     (book / "index.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return book
@@ -194,3 +197,13 @@ def test_dead_original_with_a_live_archived_copy_is_reported_as_archived(server,
     archived = [row["uri"] for row in data["links"]["archived"]]
     assert archived == [f"{server}/missing?original"], data["links"]
     assert result.returncode == 0, result.stdout
+
+
+def test_requests_to_one_host_are_spaced_by_the_host_delay(server, tmp_path):
+    paths = {f"page {n}": f"/ok?polite={n}" for n in range(4)}
+    book = make_book(tmp_path, server, paths, host_delay=0.4)
+    result = run_linkcheck(book)
+    assert result.returncode == 0, result.stdout + result.stderr
+    stamps = sorted(Handler.times[path][0] for path in paths.values())
+    gaps = [b - a for a, b in zip(stamps, stamps[1:])]
+    assert min(gaps) >= 0.35, f"requests to one host {gaps} s apart with 4 workers and a 0.4 s delay"
