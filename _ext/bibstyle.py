@@ -15,7 +15,6 @@ but several sources cited at one point are separated by commas ("12,13"), so tha
 two superscript note numbers never run together into what reads as one ("1213").
 """
 
-import datetime
 import re
 
 import pybtex.plugin
@@ -23,8 +22,7 @@ from pybtex.richtext import HRef, Tag, Text
 from pybtex.style import FormattedEntry
 from pybtex.style.formatting.unsrt import Style as UnsrtStyle
 
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December"]
+from dates import MONTHS, iso_text, month_text
 
 
 def _plain(value: str) -> str:
@@ -49,19 +47,10 @@ def entry_date(fields) -> str:
     month = month_number(fields.get("month", ""))
     day = fields.get("day", "").strip()
     if year and month and day.isdigit():
-        return f"{int(day)} {MONTHS[month - 1]} {year}"
+        return f"{int(day)} {month_text(int(year), month)}"
     if year and month:
-        return f"{MONTHS[month - 1]} {year}"
+        return month_text(int(year), month)
     return year or "n.d."
-
-
-def iso_to_text(value: str) -> str:
-    """"2026-11-26" -> "26 November 2026"; anything else unchanged."""
-    try:
-        day = datetime.date.fromisoformat(value.strip())
-    except ValueError:
-        return value
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def archive_date(url: str) -> str:
@@ -70,7 +59,7 @@ def archive_date(url: str) -> str:
     if not match:
         return ""
     stamp = match.group(1)
-    return iso_to_text(f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]}")
+    return iso_text(f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]}")
 
 
 def person_name(person) -> str:
@@ -110,7 +99,7 @@ class BriefingStyle(UnsrtStyle):
         if url:
             parts.append(HRef(url, url))
             if fields.get("urldate"):
-                parts.append(Text(" (accessed ", iso_to_text(fields["urldate"]), ")"))
+                parts.append(Text(" (accessed ", iso_text(fields["urldate"]), ")"))
             parts.append(Text("."))
         archive = fields.get("archiveurl", "").strip()
         if archive:

@@ -18,12 +18,12 @@ import datetime
 from docutils import nodes
 from sphinx.util import logging
 
+from dates import iso_text
+
 logger = logging.getLogger(__name__)
 
 FIELDS = ("owner", "status", "last_reviewed")
 STATUSES = ("draft", "reviewed")
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December"]
 
 
 def check_metadata(meta: dict, as_of: datetime.date) -> list[str]:
@@ -55,11 +55,7 @@ def add_meta_line(app, doctree):
     section = next(iter(doctree.findall(nodes.section)), None)
     if section is None or not meta.get("last_reviewed"):
         return
-    try:
-        day = datetime.date.fromisoformat(str(meta["last_reviewed"]))
-        reviewed = f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-    except ValueError:
-        reviewed = str(meta["last_reviewed"])
+    reviewed = iso_text(str(meta["last_reviewed"]))
     text = f"Status: {meta.get('status', '?')} · Owner: {meta.get('owner', '?')} · Last reviewed: {reviewed}"
     para = nodes.paragraph(text, text, classes=["chapter-meta"])
     title_index = section.first_child_matching_class(nodes.title)

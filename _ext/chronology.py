@@ -25,6 +25,8 @@ from docutils.parsers.rst import directives
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
+from dates import iso_text
+
 logger = logging.getLogger(__name__)
 
 LANES = {
@@ -35,8 +37,6 @@ LANES = {
     "nato-other": "NATO and others",
 }
 DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December"]
 
 
 class ChronologyError(ValueError):
@@ -52,11 +52,8 @@ def parse_date(value: str) -> datetime.date:
 
 
 def display_date(value: str) -> str:
-    text = str(value)
-    day = parse_date(text)
-    if len(text) == 7:
-        return f"{MONTHS[day.month - 1]} {day.year}"
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+    parse_date(value)  # rejects anything that is not ISO
+    return iso_text(value)
 
 
 def load_events(path: Path) -> list[dict]:

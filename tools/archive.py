@@ -36,7 +36,6 @@ import http.client
 import json
 import os
 import re
-import runpy
 import shutil
 import sys
 import time
@@ -370,12 +369,8 @@ def write_archiveurl(bib: Path, key: str, snapshot: str):
 # -- The run -----------------------------------------------------------------------------------
 
 def conf_as_of() -> datetime.date:
-    cwd = os.getcwd()
-    try:
-        os.chdir(ROOT)
-        value = runpy.run_path(str(ROOT / "conf.py")).get("as_of")
-    finally:
-        os.chdir(cwd)
+    import bookconf
+    value = bookconf.load(ROOT).get("as_of")
     if not isinstance(value, datetime.date):
         sys.exit("error: conf.py has no as_of date")
     return value

@@ -16,25 +16,14 @@ import argparse
 import datetime
 import os
 import re
-import runpy
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def book_config() -> dict:
-    """conf.py's values, evaluated the way Sphinx would."""
-    cwd = os.getcwd()
-    try:
-        os.chdir(ROOT)
-        return runpy.run_path(str(ROOT / "conf.py"))
-    except Exception as err:  # a broken conf.py: one clear line, not a traceback
-        sys.exit(f"error: conf.py cannot be read: {type(err).__name__}: {err}")
-    finally:
-        os.chdir(cwd)
+sys.path.insert(0, str(ROOT / "tools"))
+import bookconf  # noqa: E402
 
 
 def source_date_epoch(conf: dict) -> str:
@@ -141,7 +130,7 @@ def main() -> None:
     args.options = argv[split + 1:]
     build = (ROOT / args.builddir).resolve()
     doctrees = build / "doctrees"
-    conf = book_config()
+    conf = bookconf.load(ROOT)
     os.environ.setdefault("SOURCE_DATE_EPOCH", source_date_epoch(conf))
     preflight(conf)
 

@@ -35,6 +35,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
 URL_IN_MD = re.compile(r"\]\(\s*<?(https?://[^)\s>]+)|<(https?://[^>\s]+)>")
 URL_IN_BIB = re.compile(r"^\s*(url|archiveurl)\s*=\s*[{\"]\s*([^}\"]+?)\s*[}\"]", re.MULTILINE | re.IGNORECASE)
 BLOCKED_INFO = re.compile(r"\b(401|403|429|999)\b|unauthorized|forbidden|captcha|too many requests|"
@@ -104,13 +105,8 @@ def network_reachable(urls, timeout=4.0) -> bool:
 
 def blocked_sites(srcdir: Path) -> dict:
     """conf.py's LINKCHECK_BLOCKED_SITES: regex -> reason the site refuses automated checks."""
-    import runpy
-    cwd = os.getcwd()
-    try:
-        os.chdir(srcdir)
-        return runpy.run_path(str(srcdir / "conf.py")).get("LINKCHECK_BLOCKED_SITES", {})
-    finally:
-        os.chdir(cwd)
+    import bookconf
+    return bookconf.load(srcdir).get("LINKCHECK_BLOCKED_SITES", {})
 
 
 def classify(row: dict, archive_alive: bool = False, blocked: dict | None = None) -> tuple[str, str]:

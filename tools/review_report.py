@@ -10,7 +10,6 @@ before the as-of date, still in draft, or with invalid metadata are flagged. Exi
 
 import argparse
 import datetime
-import runpy
 import sys
 from pathlib import Path
 
@@ -19,6 +18,9 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "_ext"))
 from chaptermeta import check_metadata  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "tools"))
+import bookconf  # noqa: E402
 
 
 def front_matter(path: Path) -> dict:
@@ -33,7 +35,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-age-days", type=int, default=90)
     args = parser.parse_args()
-    as_of = runpy.run_path(str(ROOT / "conf.py"))["as_of"]
+    as_of = bookconf.load(ROOT)["as_of"]
     rows = []
     for path in sorted((ROOT / "chapters").glob("*.md")):
         meta = front_matter(path)
