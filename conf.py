@@ -12,6 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "_ext"))
+from dates import day_text  # noqa: E402
 
 # -- Project facts (the one place to change edition and date) ---------------------------
 project = "Turkey, the S-400 and the F-35"
@@ -19,7 +20,7 @@ subtitle = "A briefing book on the air-defence dispute and the way back to the J
 author = "Briefing book editors"
 edition = "First edition"
 as_of = datetime.date(2026, 11, 26)  # "Information as of": newest fact the book relies on
-as_of_text = f"{as_of.day} {as_of:%B %Y}"
+as_of_text = day_text(as_of)  # "26 November 2026" in any locale
 version = "2026.11"
 release = f"information as of {as_of_text}"
 copyright = f"{as_of.year}, {author}. {edition}. Information as of {as_of_text}"
@@ -28,24 +29,26 @@ today = as_of_text  # |today| never comes from the clock, so builds are reproduc
 
 
 def _commit() -> str:
-    """Short commit the book is built from ("unversioned" outside git)."""
+    """Short commit the book is built from; "" outside git (a ZIP download has no history)."""
     try:
         out = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
         )
         return out.stdout.strip()
     except (OSError, subprocess.CalledProcessError):
-        return "unversioned"
+        return ""
 
 
 commit = os.environ.get("BRIEFING_COMMIT") or _commit()
+# Shown on the title page and in the PDF: the commit, or why there is none.
+provenance = f"Built from commit {commit}" if commit else "Built from a copy without git history (no commit recorded)"
 
 # -- Extensions ---------------------------------------------------------------------------
 extensions = [
     "myst_parser",
     "sphinx_design",
     "sphinxcontrib.bibtex",
-    "sphinx.ext.graphviz",
+    "dotfigures",  # figures/*.dot drawn by graphviz-pure (PyPI) for HTML; errors name the .dot file
     # Local extensions, one module per feature, all in _ext/:
     "bibcheck",  # validates references.bib (file:line errors) before sphinxcontrib-bibtex reads it
     "bibstyle",  # citation style: titles as written, publisher, date, URL, access date, archive
@@ -68,7 +71,8 @@ numfig = True  # figures and tables are numbered (and listed in the PDF)
 # -- MyST ----------------------------------------------------------------------------------
 myst_enable_extensions = ["colon_fence", "deflist", "substitution", "attrs_inline", "attrs_block"]
 myst_heading_anchors = 3
-myst_substitutions = {"as_of": as_of_text, "edition": edition, "commit": commit, "subtitle": subtitle}
+myst_substitutions = {"as_of": as_of_text, "edition": edition, "commit": commit, "subtitle": subtitle,
+                      "provenance": provenance}
 
 # -- BibTeX --------------------------------------------------------------------------------
 bibtex_bibfiles = ["references.bib"]
@@ -157,13 +161,18 @@ latex_elements = {
 {{\color{{TitleColor}}\rule{{\linewidth}}{{0.5pt}}}}\par\vspace{{10mm}}
 {{\large {edition}\par}}\vspace{{3mm}}
 {{\large\bfseries Information as of {as_of_text}\par}}\vspace{{3mm}}
-{{\normalsize Built from commit {commit}\par}}
+{{\normalsize {provenance}\par}}
 \vfill
 {{\normalsize {author}\par}}
 {{\small Every fact is cited; sources, with addresses and access dates, are listed in the References annex.\par}}
 \end{{titlepage}}
 """,
-    "tableofcontents": r"\sphinxtableofcontents" + "\n" + r"\listoffigures" + "\n" + r"\listoftables",
+    # Sphinx sets tocdepth from the toctree's :maxdepth: (0 here), and the lists of figures and
+    # tables obey the same counter: give them depth 1 while they are read, then restore it.
+    "tableofcontents": r"\sphinxtableofcontents" + "\n"
+                       + r"\edef\briefingtocdepth{\arabic{tocdepth}}\setcounter{tocdepth}{1}" + "\n"
+                       + r"\listoffigures" + "\n" + r"\listoftables" + "\n"
+                       + r"\setcounter{tocdepth}{\briefingtocdepth}",
     "printindex": "",
     "makeindex": "",  # no index: glossary terms would otherwise need makeindex
     "releasename": f"{edition},",  # running header: "<title>, First edition, information as of <date>"

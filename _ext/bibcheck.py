@@ -22,6 +22,8 @@ from urllib.parse import parse_qs, urlsplit
 from sphinx.errors import ConfigError
 from sphinx.util import logging
 
+from dates import commit_bound
+
 logger = logging.getLogger(__name__)
 
 ALLOWED_TYPES = {"misc", "article", "techreport", "book", "manual"}
@@ -69,7 +71,8 @@ def url_problems(url: str) -> list[str]:
     return problems
 
 
-def archive_problems(archive: str, original: str, as_of: datetime.date) -> list[str]:
+def archive_problems(archive: str, original: str, bound: datetime.date | None,
+                     bound_name: str = "the date of its commit") -> list[str]:
     """Why an archived-copy URL is malformed (archive host, 14-digit timestamp, original URL)."""
     match = ARCHIVE.match(archive.strip())
     if not match:
@@ -80,8 +83,8 @@ def archive_problems(archive: str, original: str, as_of: datetime.date) -> list[
         taken = datetime.datetime.strptime(stamp, "%Y%m%d%H%M%S").date()
     except ValueError:
         return [f"archiveurl timestamp {stamp} is not a real date"]
-    if taken > as_of:
-        problems.append(f"archiveurl timestamp {stamp} is after the as-of date {as_of}")
+    if bound is not None and taken > bound:
+        problems.append(f"archiveurl timestamp {stamp} is after {bound_name} {bound}")
     def norm(u):
         return re.sub(r"^https?://(www\.)?", "", u).rstrip("/")
     if original and norm(match.group("original")) != norm(original):
@@ -148,8 +151,16 @@ def parse_bibfile(path: Path):
     return text, data, seen
 
 
-def check_bibfile(path: Path, as_of: datetime.date):
-    """Return (entries, problems) where problems are (line, message) for each rule broken."""
+def check_bibfile(path: Path, as_of: datetime.date, bound: datetime.date | None = None):
+    """Return (entries, problems) where problems are (line, message) for each rule broken.
+
+    Dates: a source published after the book's as-of date is information newer than the book
+    claims to hold, so the contributor who adds it moves ``as_of`` in conf.py in the same pull
+    request (CONTRIBUTING.md). ``urldate`` and archive timestamps are the days someone read or
+    saved the page: any day up to ``bound`` (the commit's date, see ``dates.commit_bound``) is
+    fine, whatever the as-of date; with no bound (uncommitted edits, no git) only the format
+    is checked. Nothing here reads the clock.
+    """
     text, data, lines = parse_bibfile(path)
     problems = []
     urls = {}
@@ -182,7 +193,8 @@ def check_bibfile(path: Path, as_of: datetime.date):
             published = datetime.date(int(year), int(month) if month.isdigit() and 1 <= int(month) <= 12 else 1,
                                       int(day) if day.isdigit() else 1)
             if published > as_of:
-                problems.append((line, f"{key}: published {published} is after the as-of date {as_of}"))
+                problems.append((line, f"{key}: published {published} is after the book's as-of date {as_of} "
+                                 "(information newer than the book: move as_of in conf.py)"))
         urldate = fields.get("urldate", "").strip()
         if urldate:
             try:
@@ -190,8 +202,9 @@ def check_bibfile(path: Path, as_of: datetime.date):
             except ValueError:
                 problems.append((line, f"{key}: urldate '{urldate}' is not an ISO date (YYYY-MM-DD)"))
             else:
-                if visited > as_of:
-                    problems.append((line, f"{key}: urldate {urldate} is after the as-of date {as_of}"))
+                if bound is not None and visited > bound:
+                    problems.append((line, f"{key}: urldate {urldate} is in the future (after {bound}, "
+                                     "the date of the commit)"))
         kind = fields.get("sourcetype", "").strip()
         if kind and kind not in SOURCE_TYPES:
             problems.append((line, f"{key}: sourcetype '{kind}' is not one of {', '.join(sorted(SOURCE_TYPES))}"))
@@ -204,17 +217,19 @@ def check_bibfile(path: Path, as_of: datetime.date):
                 problems.append((line, f"{key}: same url as '{urls[norm]}'"))
             urls.setdefault(norm, key)
         if fields.get("archiveurl"):
-            for problem in archive_problems(fields["archiveurl"], url, as_of):
+            for problem in archive_problems(fields["archiveurl"], url, bound):
                 problems.append((line, f"{key}: {problem}"))
     return data, problems
 
 
 def _check(app, config):
-    as_of = getattr(config, "as_of", None) or datetime.date.today()
+    as_of = config.as_of
+    if not isinstance(as_of, datetime.date):
+        raise ConfigError("conf.py must set as_of to a datetime.date (the book's information date)")
     for name in config.bibtex_bibfiles or []:
         path = Path(app.confdir) / name
         try:
-            _data, problems = check_bibfile(path, as_of)
+            _data, problems = check_bibfile(path, as_of, commit_bound(app.confdir, name))
         except BibProblem as err:
             raise ConfigError(f"{name}:{err.line}: {err.message}") from None
         for line, message in problems:
@@ -222,6 +237,6 @@ def _check(app, config):
 
 
 def setup(app):
-    app.add_config_value("as_of", None, "env")
+    app.add_config_value("as_of", None, "env", types=frozenset({datetime.date}))
     app.connect("config-inited", _check, priority=100)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

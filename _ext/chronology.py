@@ -59,7 +59,9 @@ def display_date(value: str) -> str:
 def load_events(path: Path) -> list[dict]:
     """Read and validate the chronology; return events sorted by date (stable)."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        raw = yaml.safe_load(text)
+        tree = yaml.compose(text)
     except FileNotFoundError:
         raise ChronologyError(f"{path}: file not found") from None
     except yaml.YAMLError as err:
@@ -68,9 +70,12 @@ def load_events(path: Path) -> list[dict]:
         raise ChronologyError(f"{path}:{line}: not valid YAML: {getattr(err, 'problem', err)}") from None
     if not isinstance(raw, list):
         raise ChronologyError(f"{path}: expected a list of events")
+    # Line of each event in the file, so every message points where the mistake is.
+    starts = [node.start_mark.line + 1 for node in getattr(tree, "value", [])]
     events = []
     for number, item in enumerate(raw, start=1):
-        where = f"{path}: event {number}"
+        line = starts[number - 1] if number <= len(starts) else 0
+        where = f"{path}:{line}: event {number}"
         if not isinstance(item, dict):
             raise ChronologyError(f"{where}: expected a mapping with date, lane, event, cite")
         # YAML reads 2019-07-17 as a date object; keep the ISO text.
@@ -90,7 +95,7 @@ def load_events(path: Path) -> list[dict]:
         if not cite or not all(isinstance(k, str) and k.strip() for k in cite):
             raise ChronologyError(f"{where} ({date}): needs at least one citation key in 'cite'")
         event = {"date": date, "lane": item["lane"], "event": str(item["event"]).strip(),
-                 "cite": [k.strip() for k in cite]}
+                 "cite": [k.strip() for k in cite], "line": line}
         if item.get("figure"):  # labelled on the timeline figure, with its short text
             event["figure"] = True
             event["short"] = str(item.get("short") or "").strip()
@@ -123,6 +128,13 @@ class ChronologyDirective(SphinxDirective):
         for lane in lanes:
             if lane not in LANES:
                 logger.warning(f"unknown lane '{lane}'", location=self.get_location(), type="chronology")
+        known = self.env.get_domain("cite").bibdata.data.entries
+        for event in events:
+            unknown = [key for key in event["cite"] if key not in known]
+            for key in unknown:
+                logger.warning(f'could not find bibtex key "{key}" (event of {event["date"]})',
+                               location=f"{path}:{event['line']}", type="chronology")
+            event["cite"] = [key for key in event["cite"] if key in known]
         rows = [e for e in events
                 if (start is None or parse_date(e["date"]) >= start)
                 and (end is None or parse_date(e["date"]) <= end)
@@ -136,8 +148,9 @@ class ChronologyDirective(SphinxDirective):
         lines += ["* - Date", "  - Strand", "  - Event"]
         for event in rows:
             text = event["event"].replace("\n", " ")
+            cite = f" {{footcite}}`{','.join(event['cite'])}`" if event["cite"] else ""
             lines += [f"* - {display_date(event['date'])}", f"  - {LANES[event['lane']]}",
-                      f"  - {text} {{footcite}}`{','.join(event['cite'])}`"]
+                      f"  - {text}{cite}"]
         lines.append(":::")
         return self.parse_text_to_nodes("\n".join(lines), offset=self.content_offset)
 

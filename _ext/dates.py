@@ -29,3 +29,35 @@ def iso_text(value: str) -> str:
         return day_text(datetime.date.fromisoformat(text))
     except (ValueError, IndexError):
         return text
+
+
+def source_date_epoch(day: datetime.date) -> str:
+    """SOURCE_DATE_EPOCH (seconds, UTC midnight) for a date: builds take their time from it."""
+    return str(int(datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.timezone.utc).timestamp()))
+
+
+def commit_bound(srcdir, relpath: str):
+    """The latest date a committed file may carry: the date of the commit that holds it.
+
+    The book never reads the wall clock. "A date in the future" therefore means a date later
+    than the commit that contains it, which no honest edit can produce. Returns the HEAD
+    commit's date (UTC) when ``relpath`` is committed unchanged; None (no bound) outside git
+    (a ZIP download) or while the file has uncommitted changes, which are being written now
+    and are bounded as soon as they are committed (CI checks committed files).
+    """
+    import subprocess
+
+    def git(*args):
+        try:
+            out = subprocess.run(["git", *args], cwd=srcdir, capture_output=True, text=True, timeout=20)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return out.stdout if out.returncode == 0 else None
+
+    changed = git("status", "--porcelain", "--", relpath)
+    if changed is None or changed.strip():
+        return None
+    stamp = git("log", "-1", "--format=%ct")
+    if not stamp or not stamp.strip():
+        return None
+    return datetime.datetime.fromtimestamp(int(stamp.strip()), tz=datetime.timezone.utc).date()

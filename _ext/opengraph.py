@@ -22,7 +22,10 @@ def _description(doctree) -> str:
 def add_tags(app, pagename, templatename, context, doctree):
     if doctree is None or 'property="og:title"' in context.get("metatags", ""):
         return
-    title = html.unescape(context.get("title") or app.config.project)
+    # The page title from the environment, as plain text: the template's ``title`` is HTML
+    # (it carries the section-number <span>), which would show escaped in a link preview.
+    title_node = app.env.titles.get(pagename)
+    title = " ".join(title_node.astext().split()) if title_node is not None else app.config.project
     description = _description(doctree) or app.config.html_context.get("subtitle", app.config.project)
     tags = {
         "og:title": f"{title} | {app.config.project}",

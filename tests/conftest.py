@@ -22,6 +22,14 @@ IGNORE_IN_COPY = shutil.ignore_patterns(".git", ".venv", "_build", "__pycache__"
                                         "test-artifacts", ".linkcheck-cache", "node_modules")
 ARTIFACTS = ROOT / "test-artifacts"
 
+import bookconf  # noqa: E402
+from dates import source_date_epoch  # noqa: E402
+
+# Builds take their time from the book's as-of date (conf.py), as `make html` does: never
+# from the clock, and never from a date written into the tests.
+AS_OF = bookconf.load(ROOT)["as_of"]
+BUILD_ENV = {"SOURCE_DATE_EPOCH": source_date_epoch(AS_OF), "BRIEFING_COMMIT": "test"}
+
 
 @dataclass
 class Build:
@@ -37,7 +45,7 @@ class Build:
 
 def sphinx_build(srcdir: Path, outdir: Path, builder: str = "html", extra=()) -> Build:
     """Run sphinx-build the way `make html` does (-W -n --keep-going) and capture everything."""
-    env = dict(os.environ, SOURCE_DATE_EPOCH="1795651200", BRIEFING_COMMIT="test")
+    env = dict(os.environ, **BUILD_ENV)
     cmd = [sys.executable, "-m", "sphinx", "-b", builder, "-W", "-n", "--keep-going", "-q",
            "-d", str(outdir.parent / f"doctrees-{outdir.name}"), str(srcdir), str(outdir), *extra]
     result = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=srcdir)
@@ -77,7 +85,7 @@ def artifacts() -> Path:
 
 
 def build_pdf(builddir):
-    env = dict(os.environ, SOURCE_DATE_EPOCH="1795651200", BRIEFING_COMMIT="test")
+    env = dict(os.environ, **BUILD_ENV)
     result = subprocess.run([sys.executable, "tools/build.py", "pdf", "--builddir", str(builddir), "--",
                              "-W", "-n", "--keep-going", "-q"], cwd=ROOT, capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

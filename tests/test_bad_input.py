@@ -69,6 +69,20 @@ def broken_build(tmp_path_factory):
     b = b[:first_url] + b[first_url:].replace("https://", "http://", 1)
     bib.write_text(b, encoding="utf-8")
     lines["http_url"] = http_line
+    # A syntax error in the figure description, on a known line.
+    dot = book / "figures" / "legal-pathway.dot"
+    dot_lines = dot.read_text(encoding="utf-8").splitlines()
+    lines["dot"] = len(dot_lines) - 1
+    dot_lines.insert(lines["dot"] - 1, "  broken -> ;")
+    dot.write_text("\n".join(dot_lines) + "\n", encoding="utf-8")
+    # An unknown citation key in the chronology data, on a known line.
+    data = book / "data" / "chronology.yaml"
+    chron = data.read_text(encoding="utf-8")
+    first = chron.index("\n- date:") + 1
+    lines["chronology"] = chron.count("\n", 0, first) + 1
+    data.write_text(chron[:first] + "- date: 2001-01-01\n  lane: nato-other\n  event: \"Planted.\"\n"
+                    "  cite: [nosuchkey2098]\n\n" + chron[first:], encoding="utf-8")
+    lines["book"] = book
     build = sphinx_build(book, book / "_build" / "html")
     yield build, lines
     assert tree_digest() == before, "the working tree changed during a failing build"
@@ -97,6 +111,26 @@ def test_markdown_link_to_missing_anchor_fails_with_file_and_line(broken_build):
     assert hits and "no-such-section" in hits[0], build.output
 
 
+def test_figure_syntax_error_fails_naming_the_dot_file_and_line_not_stdin(broken_build):
+    build, lines = broken_build
+    assert f"figures/legal-pathway.dot:{lines['dot']}: WARNING: figure cannot be drawn: syntax error" in build.output
+    assert "<stdin>" not in build.output and "digraph" not in build.output, build.output
+
+
+def test_figure_syntax_error_keeps_failing_on_the_next_build(broken_build):
+    build, lines = broken_build
+    again = sphinx_build(lines["book"], lines["book"] / "_build" / "html")
+    assert again.returncode != 0
+    assert f"figures/legal-pathway.dot:{lines['dot']}: WARNING" in again.output, again.output
+
+
+def test_unknown_key_in_chronology_data_fails_naming_the_data_file_and_line(broken_build):
+    build, lines = broken_build
+    assert (f"data/chronology.yaml:{lines['chronology']}: WARNING: could not find bibtex key \"nosuchkey2098\""
+            in build.output), build.output
+    assert "91-chronology.md" not in " ".join(w for w in build.warnings if "nosuchkey2098" in w)
+
+
 def test_chapter_left_out_of_the_toctree_fails_naming_the_file(broken_build):
     build, _lines = broken_build
     assert "06-stray.md: WARNING: document isn't included in any toctree" in build.output
@@ -104,7 +138,7 @@ def test_chapter_left_out_of_the_toctree_fails_naming_the_file(broken_build):
 
 def test_chapter_without_front_matter_fails_naming_the_file_and_the_missing_fields(broken_build):
     build, _lines = broken_build
-    for field in ("owner", "status", "last_reviewed"):
+    for field in ("owner", "status"):
         assert f"07-no-front-matter.md:1: WARNING: front matter lacks '{field}'" in build.output, build.output
 
 

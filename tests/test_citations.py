@@ -92,8 +92,20 @@ def test_entry_rules_catch_missing_fields_bad_dates_unknown_types_and_http(tmp_p
     path.write_text(
         "@legislation{law,\n  title = {T},\n  year = {2019},\n  month = {13},\n  url = {http://example.org/x},\n"
         "  urldate = {2027-01-01},\n  sourcetype = {blog},\n  publisher = {P}\n}\n", encoding="utf-8")
-    _data, problems = bibcheck.check_bibfile(path, datetime.date(2026, 11, 26))
+    _data, problems = bibcheck.check_bibfile(path, datetime.date(2026, 11, 26), bound=datetime.date(2026, 12, 1))
     text = "\n".join(m for _l, m in problems)
-    for expected in ("@legislation", "month '13'", "not https", "after the as-of date", "sourcetype 'blog'"):
+    for expected in ("@legislation", "month '13'", "not https", "urldate 2027-01-01 is in the future",
+                     "sourcetype 'blog'"):
         assert expected in text, f"{expected!r} not reported in:\n{text}"
     assert {line for line, _m in problems} == {1}
+
+
+def test_source_read_after_the_as_of_date_is_accepted_up_to_the_commit_date(tmp_path):
+    """CONTRIBUTING: urldate is the day you read the page; the as-of date does not bound it."""
+    import datetime
+    path = tmp_path / "references.bib"
+    path.write_text("@misc{page,\n  title = {T},\n  publisher = {P},\n  year = {2026},\n  month = {11},\n"
+                    "  url = {https://example.org/x},\n  urldate = {2026-12-02},\n  sourcetype = {press}\n}\n",
+                    encoding="utf-8")
+    assert bibcheck.check_bibfile(path, datetime.date(2026, 11, 26), bound=datetime.date(2026, 12, 2))[1] == []
+    assert bibcheck.check_bibfile(path, datetime.date(2026, 11, 26), bound=None)[1] == []

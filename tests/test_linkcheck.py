@@ -48,7 +48,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200)
         if path == "/missing":
             return self.reply(404, b"not found")
-        if path == "/error":
+        if path.startswith("/error"):
             return self.reply(500, b"oops")
         if path == "/moved":
             return self.reply(301, b"", [("Location", "/ok")])
@@ -86,6 +86,12 @@ CASES = {
     "slow": ("/slow", "timeout"),
     "forbidden": ("/forbidden", "blocked"),
     "rate_limited_forever": ("/limited", "unfinished"),
+    # The status decides, never words of the URL that Sphinx's message repeats:
+    "not_found_url_with_bot": ("/robots-and-both", "broken"),
+    "not_found_url_with_403": ("/reports/403-forbidden", "broken"),
+    "not_found_url_with_429": ("/rules/429", "broken"),
+    "not_found_url_with_captcha": ("/captcha-policy", "broken"),
+    "server_error_url_with_bot": ("/error/2019-bottom-line", "broken"),
 }
 
 
@@ -135,6 +141,20 @@ def test_broken_links_report_their_http_status(report):
     assert by_uri["/missing"][1]["detail"] == "HTTP 404"
     assert by_uri["/error"][1]["detail"] == "HTTP 500"
     assert "Anchor 'absent' not found" in by_uri["/ok#absent"][1]["detail"]
+
+
+def test_status_is_parsed_from_the_start_of_the_message_not_from_the_url_it_quotes():
+    import linkcheck
+    unreachable = {"status": "broken", "uri": "https://www.offshore-energy.biz/mercuria-to-supply-botas-with-lng/",
+                   "info": "HTTPSConnectionPool(host='www.offshore-energy.biz', port=443): Max retries exceeded with url: "
+                           "/mercuria-to-supply-botas-with-lng/ (Caused by NameResolutionError(...))"}
+    assert linkcheck.classify(unreachable)[0] == "broken"
+    quoting = {"status": "broken", "uri": "https://example.org/403/bot/captcha",
+               "info": "404 Client Error: Not Found for url: https://example.org/403/bot/captcha"}
+    assert linkcheck.classify(quoting) == ("broken", "HTTP 404")
+    refused = {"status": "broken", "uri": "https://example.org/a",
+               "info": "403 Client Error: Forbidden for url: https://example.org/a"}
+    assert linkcheck.classify(refused) == ("blocked", "HTTP 403")
 
 
 def test_run_is_bounded_in_time_and_names_the_links_it_could_not_finish(report):

@@ -100,15 +100,15 @@ def test_every_chapter_is_in_the_toctree_unless_marked_orphan():
     assert all((ROOT / f"{entry}.md").exists() for entry in listed), "toctree lists a missing file"
 
 
-def test_archived_copy_urls_must_be_archive_snapshots_of_the_same_page_not_after_the_as_of_date():
+def test_archived_copy_urls_must_be_archive_snapshots_of_the_same_page_not_after_the_commit_date():
     import datetime
-    as_of = datetime.date(2026, 11, 26)
+    as_of = datetime.date(2026, 11, 26)  # the bound: the date of the commit holding the bib
     url = "https://www.example.org/news/a"
     good = "https://web.archive.org/web/20250101120000/https://www.example.org/news/a"
     assert bibcheck.archive_problems(good, url, as_of) == []
     assert bibcheck.archive_problems("https://example.org/copy", url, as_of)
     assert bibcheck.archive_problems("https://web.archive.org/web/2025/https://www.example.org/news/a", url, as_of)
-    assert any("after the as-of" in p for p in bibcheck.archive_problems(
+    assert any("after the date of its commit" in p for p in bibcheck.archive_problems(
         "https://web.archive.org/web/20270101120000/https://www.example.org/news/a", url, as_of))
     assert any("does not embed" in p for p in bibcheck.archive_problems(
         "https://web.archive.org/web/20250101120000/https://www.example.org/other", url, as_of))

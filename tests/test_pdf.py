@@ -8,7 +8,7 @@ import sys
 
 import bibcheck
 import pytest
-from conftest import ROOT, build_pdf
+from conftest import BUILD_ENV, ROOT, build_pdf
 
 pytestmark = pytest.mark.pdf
 TURKISH = ["Erdoğan", "Türkiye", "İsmail Demir", "Savunma Sanayii Başkanlığı", "Mürted"]
@@ -125,10 +125,27 @@ def test_make_pdf_without_tex_stops_at_once_naming_the_packages(tmp_path):
 
 def test_html_title_page_offers_the_pdf_once_it_is_built(pdf):
     builddir = pdf.parent.parent
-    env = dict(os.environ, SOURCE_DATE_EPOCH="1795651200", BRIEFING_COMMIT="test")
+    env = dict(os.environ, **BUILD_ENV)
     result = subprocess.run([sys.executable, "tools/build.py", "html", "--builddir", str(builddir), "--", "-W", "-n",
                              "-q"], cwd=ROOT, capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     index = (builddir / "html" / "index.html").read_text(encoding="utf-8")
     assert 'href="briefing.pdf"' in index and "Download the PDF" in index
     assert (builddir / "html" / "briefing.pdf").read_bytes() == pdf.read_bytes()
+
+
+def _front_list(pdf, heading: str, next_heading: str) -> str:
+    text = subprocess.run(["pdftotext", "-layout", "-f", "1", "-l", "10", str(pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    start = text.index(heading)
+    return text[start:text.index(next_heading, start + len(heading))]
+
+
+def test_list_of_figures_and_list_of_tables_hold_their_entries_with_numbers_and_pages(pdf):
+    """Sphinx writes tocdepth 0 for a :maxdepth: 1 toctree; the lists must not go empty."""
+    figures = _front_list(pdf, "List of Figures", "List of Tables")
+    tables = _front_list(pdf, "List of Tables", "Summary")
+    number_and_page = re.compile(r"^\s*(\d+|[A-Z])\.\d+\s+\S.*?(\n.*?)?\.\s*\.[ .]*\d+\s*$", re.MULTILINE)
+    assert len(number_and_page.findall(figures)) >= 2, figures
+    assert len(number_and_page.findall(tables)) >= 2, tables
+    assert "Chronology" in tables and "A.1" in figures

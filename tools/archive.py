@@ -185,7 +185,7 @@ def https_for_wayback(url: str) -> str:
 
 def snapshot_problems(snapshot: str, original: str, as_of: datetime.date, stamp=None) -> list[str]:
     """Why an answered snapshot URL cannot go into the bib (empty when it can)."""
-    problems = archive_problems(snapshot, original, as_of)
+    problems = archive_problems(snapshot, original, as_of, "the as-of date")
     if re.search(r"[\s{}\\]", snapshot):
         problems.append("snapshot URL contains spaces, braces or backslashes")
     match = ARCHIVE.match(snapshot)

@@ -13,7 +13,6 @@ Usage: python tools/build.py {html,pdf,epub} [--builddir _build] -- [sphinx-buil
 """
 
 import argparse
-import datetime
 import os
 import re
 import shutil
@@ -27,8 +26,9 @@ import bookconf  # noqa: E402
 
 
 def source_date_epoch(conf: dict) -> str:
-    as_of = conf["as_of"]
-    return str(int(datetime.datetime(as_of.year, as_of.month, as_of.day, tzinfo=datetime.timezone.utc).timestamp()))
+    sys.path.insert(0, str(ROOT / "_ext"))
+    import dates
+    return dates.source_date_epoch(conf["as_of"])
 
 
 def preflight(conf: dict) -> None:
@@ -109,7 +109,7 @@ def sphinx(builder: str, outdir: Path, doctrees: Path, options: list[str]) -> No
 
 
 def check_tex() -> None:
-    missing = [tool for tool in ("latexmk", "xelatex") if shutil.which(tool) is None]
+    missing = [tool for tool in ("latexmk", "xelatex", "dot") if shutil.which(tool) is None]
     if not missing:
         probe = subprocess.run(["kpsewhich", "fncychap.sty", "titlesec.sty", "fontspec.sty"],
                                capture_output=True, text=True)

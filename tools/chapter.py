@@ -4,12 +4,13 @@ Usage: python tools/chapter.py "Title of the chapter" [--owner NAME]
 
 The new file is ``chapters/NN-slug.md`` (NN = the next number after the core chapters) with
 front matter, a key-points box, placeholder sections and a footbibliography. Every
-placeholder contains the word PLACEHOLDER; ``make test`` fails, naming file and line, until
+placeholder contains the word PLACEHOLDER; the chapter starts as a draft with no review
+date (the reviewer adds ``last_reviewed`` when marking it reviewed), so it builds on the day it
+is made and on every later day; ``make test`` fails, naming file and line, until
 each is replaced. ``make html`` builds right after.
 """
 
 import argparse
-import datetime
 import re
 import subprocess
 import sys
@@ -44,8 +45,7 @@ def main() -> None:
         name = subprocess.run(["git", "config", "user.name"], cwd=root, capture_output=True, text=True).stdout.strip()
         owner = name or "PLACEHOLDER: your name"
     template = (root / "templates" / "chapter.md").read_text(encoding="utf-8")
-    path.write_text(template.format(owner=owner, today=datetime.date.today().isoformat(),
-                                    label=f"ch-{slug}", title=args.title.strip()), encoding="utf-8")
+    path.write_text(template.format(owner=owner, label=f"ch-{slug}", title=args.title.strip()), encoding="utf-8")
     index = root / "index.md"
     text = index.read_text(encoding="utf-8")
     core = re.findall(r"^chapters/[0-8][0-9]-[^\n]+$", text, flags=re.MULTILINE)

@@ -38,9 +38,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 URL_IN_MD = re.compile(r"\]\(\s*<?(https?://[^)\s>]+)|<(https?://[^>\s]+)>")
 URL_IN_BIB = re.compile(r"^\s*(url|archiveurl)\s*=\s*[{\"]\s*([^}\"]+?)\s*[}\"]", re.MULTILINE | re.IGNORECASE)
-BLOCKED_INFO = re.compile(r"\b(401|403|429|999)\b|unauthorized|forbidden|captcha|too many requests|"
-                          r"access denied|cloudflare|bot", re.IGNORECASE)
-HTTP_STATUS = re.compile(r"\b([1-5]\d\d) (?:Client|Server) Error")
+# Sphinx reports an HTTP error as requests words it: "404 Client Error: Not Found for url: URL".
+# The status is read from the start of that message only: the rest contains the URL, whose
+# words ("bot", "403", "captcha") must never decide the class.
+HTTP_STATUS = re.compile(r"^([1-5]\d\d) (?:Client|Server) Error\b")
+BLOCKING_STATUS = {401, 403, 429, 999}  # refusals of automated clients: a person must open the page
 GROUPS = ["broken", "timeout", "unfinished", "blocked", "archived", "redirected", "working", "ignored"]
 
 
@@ -125,9 +127,9 @@ def classify(row: dict, archive_alive: bool = False, blocked: dict | None = None
     if status in {"rate-limited", "unchecked"}:
         return "unfinished", "rate limited (429)" if status == "rate-limited" else "not checked"
     if status == "broken":
-        code = HTTP_STATUS.search(info)
+        code = HTTP_STATUS.match(info)
         detail = f"HTTP {code.group(1)}" if code else info.split("\n")[0][:160]
-        if info == "unauthorized" or BLOCKED_INFO.search(info):
+        if info == "unauthorized" or (code and int(code.group(1)) in BLOCKING_STATUS):
             return "blocked", detail
         if archive_alive:
             return "archived", f"original: {detail}; archived copy works"

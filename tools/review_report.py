@@ -18,6 +18,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "_ext"))
 from chaptermeta import check_metadata  # noqa: E402
+from dates import commit_bound  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "tools"))
 import bookconf  # noqa: E402
@@ -39,9 +40,11 @@ def main() -> None:
     rows = []
     for path in sorted((ROOT / "chapters").glob("*.md")):
         meta = front_matter(path)
-        problems = check_metadata({k: str(v) for k, v in meta.items()}, as_of)
+        problems = check_metadata({k: str(v) for k, v in meta.items()}, as_of,
+                                  commit_bound(ROOT, str(path.relative_to(ROOT))))
         reviewed = meta.get("last_reviewed")
-        age = (as_of - datetime.date.fromisoformat(str(reviewed))).days if reviewed and not problems else None
+        # Age is counted back from the book's as-of date, never from the clock.
+        age = max(0, (as_of - datetime.date.fromisoformat(str(reviewed))).days) if reviewed and not problems else None
         flags = problems[:]
         if age is not None and age > args.max_age_days:
             flags.append(f"review overdue ({age} days old; limit {args.max_age_days})")

@@ -1,0 +1,154 @@
+"""The README's first command holds wherever a newcomer's copy lives, on any day.
+
+Each test builds a throwaway copy of the book as `make html` does (tools/build.py), in one of
+the places a new user's copy really lives: a machine with nothing but Python, make and git; a
+folder whose name has spaces; a ZIP download without git history; the C locale; a calendar
+years past the book's as-of date. No test reads the clock; the dates used are stated here.
+"""
+
+import datetime
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import AS_OF, BUILD_ENV, IGNORE_IN_COPY, ROOT, require_tool
+
+from chaptermeta import check_metadata
+from dates import commit_bound
+
+SYSTEM_TOOLS = ("dot", "xelatex", "pdflatex", "latexmk", "chromium", "chromium-browser", "pdftotext",
+                "pdftoppm", "faketime", "java")
+
+
+def copy_book(dest: Path) -> Path:
+    shutil.copytree(ROOT, dest, ignore=IGNORE_IN_COPY)
+    return dest
+
+
+def build_html(book: Path, env: dict, *prefix: str) -> subprocess.CompletedProcess:
+    """tools/build.py html, the command behind `make html`, with output under book/_build."""
+    return subprocess.run([*prefix, sys.executable, "tools/build.py", "html", "--", "-W", "-n", "--keep-going", "-q"],
+                          cwd=book, env=env, capture_output=True, text=True)
+
+
+def bare_path(tmp_path: Path) -> str:
+    """A PATH holding the base system's commands minus every tool system-packages.txt brings."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    for folder in ("/usr/local/bin", "/usr/bin", "/bin"):
+        for tool in Path(folder).iterdir() if Path(folder).is_dir() else []:
+            if tool.name not in SYSTEM_TOOLS and not (bindir / tool.name).exists():
+                (bindir / tool.name).symlink_to(tool)
+    return str(bindir)
+
+
+def test_html_builds_with_only_python_make_and_git_no_graphviz_tex_or_chromium(tmp_path):
+    book = copy_book(tmp_path / "book")
+    path = bare_path(tmp_path)
+    for tool in SYSTEM_TOOLS:
+        assert shutil.which(tool, path=path) is None, tool
+    result = build_html(book, dict(os.environ, PATH=path, **BUILD_ENV))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "file://" in result.stdout and "index.html" in result.stdout, "the build must say which page to open"
+    figures = list((book / "_build" / "html" / "_images").glob("graphviz-*.svg"))
+    assert figures, "the legal-pathway figure was not drawn"
+    assert "graphviz-pure" in figures[0].read_text(encoding="utf-8"), "drawn by something other than graphviz-pure"
+
+
+def test_html_builds_in_a_folder_with_spaces_from_a_zip_download_without_git_history(tmp_path):
+    book = copy_book(tmp_path / "Briefing book (download)" / "turkey s400 f35-main")
+    assert not (book / ".git").exists()
+    env = {k: v for k, v in os.environ.items() if k != "BRIEFING_COMMIT"}
+    env["SOURCE_DATE_EPOCH"] = BUILD_ENV["SOURCE_DATE_EPOCH"]
+    env["GIT_CEILING_DIRECTORIES"] = str(tmp_path)  # never find a repository above the copy
+    result = build_html(book, env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    title_page = (book / "_build" / "html" / "index.html").read_text(encoding="utf-8")
+    assert "without git history" in title_page and "Built from commit" not in title_page
+
+
+def test_html_builds_in_the_c_locale(tmp_path):
+    book = copy_book(tmp_path / "book")
+    env = dict(os.environ, LC_ALL="C", LANG="C", LANGUAGE="C", **BUILD_ENV)
+    env.pop("PYTHONUTF8", None)
+    result = build_html(book, env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    page = (book / "_build" / "html" / "chapters" / "01-background.html").read_text(encoding="utf-8")
+    assert "Türkiye" in page and "Erdoğan" in page
+
+
+def test_make_chapter_years_after_the_as_of_date_gives_a_chapter_that_builds(tmp_path):
+    """The clock is moved to 1 June 2031 (years after as_of) for the scaffold and the build."""
+    faketime = require_tool("faketime")
+    book = copy_book(tmp_path / "book")
+    env = dict(os.environ, **BUILD_ENV)
+    made = subprocess.run([faketime, "2031-06-01 12:00:00", sys.executable, "tools/chapter.py", "Arms sales",
+                           "--owner", "A. Analyst"], cwd=book, env=env, capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    chapter = next((book / "chapters").glob("0[6-9]-arms-sales.md"))
+    assert "2031" not in chapter.read_text(encoding="utf-8"), "the scaffold must not carry the day it was made"
+    result = build_html(book, env, faketime, "2031-06-01 12:00:00")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+def test_review_after_the_information_date_is_normal_but_a_review_after_its_commit_is_an_error():
+    as_of = datetime.date(2026, 11, 26)
+    meta = {"owner": "A", "status": "reviewed", "last_reviewed": "2026-12-02", "as_of": "2026-11-20"}
+    assert check_metadata(meta, as_of, bound=datetime.date(2026, 12, 2)) == []
+    assert check_metadata(meta, as_of, bound=None) == []  # uncommitted edit or no git: no bound yet
+    future = check_metadata(meta, as_of, bound=datetime.date(2026, 12, 1))
+    assert any("in the future" in p for p in future), future
+    assert any("after the book's as-of" in p for p in check_metadata(dict(meta, as_of="2026-12-01"), as_of))
+    assert any("lacks 'last_reviewed'" in p for p in check_metadata({"owner": "A", "status": "reviewed"}, as_of))
+    assert check_metadata({"owner": "A", "status": "draft"}, as_of) == []
+
+
+def test_commit_bound_is_the_commit_date_and_lifts_while_the_file_has_uncommitted_edits(tmp_path):
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    env = dict(os.environ, GIT_COMMITTER_DATE="2026-12-01T12:00:00+00:00", GIT_AUTHOR_DATE="2026-12-01T12:00:00+00:00")
+    (tmp_path / "page.md").write_text("one\n")
+    subprocess.run([*git, "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=tmp_path, check=True)
+    subprocess.run([*git, "commit", "-qm", "x"], cwd=tmp_path, check=True, env=env)
+    assert commit_bound(tmp_path, "page.md") == datetime.date(2026, 12, 1)
+    (tmp_path / "page.md").write_text("two\n")
+    assert commit_bound(tmp_path, "page.md") is None
+    plain = tmp_path.parent / f"{tmp_path.name}-no-git"
+    plain.mkdir()
+    (plain / "page.md").write_text("one\n")
+    assert commit_bound(plain, "page.md") is None  # a ZIP download: no history, no bound
+
+
+def test_build_date_comes_from_the_as_of_date_in_conf_py():
+    stamp = int(BUILD_ENV["SOURCE_DATE_EPOCH"])
+    assert datetime.datetime.fromtimestamp(stamp, tz=datetime.timezone.utc).date() == AS_OF
+
+
+def test_nothing_in_the_build_tools_or_tests_reads_the_wall_clock():
+    import re
+    clock = re.compile(r"date\.today\(|datetime\.now\(|datetime\.utcnow\(|time\.time\(|time\.localtime\(")
+    # tools/linkcheck.py and tools/archive.py measure the web (cache age, a server's Retry-After),
+    # not the book: they alone may ask the time.
+    allowed = {ROOT / "tools" / "linkcheck.py", ROOT / "tools" / "archive.py"}
+    offenders = [f"{p.relative_to(ROOT)}:{n}" for folder in ("_ext", "tools", "tests")
+                 for p in sorted((ROOT / folder).rglob("*.py")) if p not in allowed and p.name != "test_newcomer.py"
+                 for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if clock.search(line)]
+    offenders += [f"conf.py:{n}" for n, line in enumerate((ROOT / "conf.py").read_text().splitlines(), 1)
+                  if clock.search(line)]
+    assert not offenders, offenders
+
+
+@pytest.mark.parametrize("page", ["chapters/02-expulsion-2019.html", "index.html"])
+def test_open_graph_and_description_tags_are_plain_text(html_build, page):
+    from bs4 import BeautifulSoup
+    soup = BeautifulSoup((html_build.outdir / page).read_text(encoding="utf-8"), "lxml")
+    tags = {m.get("property") or m.get("name"): m["content"] for m in soup.find_all("meta")
+            if (m.get("property") or "").startswith("og:") or m.get("name") == "description"}
+    assert {"og:title", "og:description", "description"} <= set(tags)
+    for name, content in tags.items():
+        assert "<" not in content and "&lt;" not in content and "section-number" not in content, (name, content)
+    if page.startswith("chapters/02"):
+        assert tags["og:title"].startswith("The 2019 expulsion"), tags["og:title"]
