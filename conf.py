@@ -56,7 +56,7 @@ extensions = [
     "timeline",  # draws the same data as a timeline figure ({timeline} directive)
     "citecheck",  # a page with {footcite} must have a {footbibliography} (else LaTeX crashes)
     "epubsupport",  # graphviz figures in the EPUB too
-    "citetips",  # hover a note mark to see its source
+    "evidence",  # each citation's supporting passage: checked, listed in the notes, shown on hover
     "a11y",  # aria fixes to generated HTML (sidebar captions, bibliography list)
     "opengraph",  # Open Graph and description tags so shared links preview well
     "linkcheckplus",  # linkcheck: results written at once; requests to one host spaced out
@@ -79,6 +79,10 @@ bibtex_bibfiles = ["references.bib"]
 bibtex_default_style = "briefing"  # registered by _ext/bibstyle.py: keeps titles as written
 bibtex_foot_reference_style = "briefingfoot"  # _ext/bibstyle.py: "12,13", never "1213"
 bibtex_tooltips = True
+
+# -- Evidence (chapters/NAME.evidence.yaml; see _ext/evidence.py and CONTRIBUTING.md) -------
+briefing_evidence_required = []  # pages whose every citation must carry its passage
+briefing_evidence_max_words = 30  # passages are short attributed quotations
 
 # -- Chronology data -----------------------------------------------------------------------
 briefing_chronology = "data/chronology.yaml"

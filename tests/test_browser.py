@@ -129,9 +129,65 @@ def test_clicking_a_citation_reaches_its_note_with_the_source_url(site, browser)
     container = page.locator(f"aside.footnote:has([id='{target.lstrip('#')}']), [id='{target.lstrip('#')}']").first
     links = container.locator("a.reference.external").evaluate_all("els => els.map(e => e.href)")
     assert any(h.startswith("https://") for h in links), links
-    tooltip = ref.get_attribute("title") or ""
     note_text = " ".join(container.inner_text().split())
-    assert len(tooltip) > 20 and tooltip[:20] in note_text, f"hover text {tooltip!r} does not show the source"
+    assert "Passage: “" in note_text, f"the note does not list its supporting passage: {note_text[:300]}"
+    passage_links = container.locator("p.evidence a").evaluate_all("els => els.map(e => e.href)")
+    assert passage_links and all(":~:text=" in h for h in passage_links), passage_links
+    page.close()
+
+
+def _first_tip(page):
+    ref = page.locator("a.footnote-reference:has(+ span.evidence-tip)").first
+    tip = page.locator(f"[id='{ref.get_attribute('aria-describedby')}']")
+    return ref, tip
+
+
+def test_hovering_a_note_mark_shows_its_source_and_supporting_passage(site, browser, artifacts):
+    base, _ = site
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{base}/chapters/02-expulsion-2019.html")
+    ref, tip = _first_tip(page)
+    assert tip.count() == 1 and tip.get_attribute("role") == "tooltip"
+    assert not tip.is_visible()
+    ref.scroll_into_view_if_needed()
+    ref.hover()
+    assert tip.is_visible(), "hovering the note mark shows nothing"
+    text = " ".join(tip.inner_text().split())
+    assert "“" in text and "”" in text and len(text) > 40, text
+    box, viewport = tip.bounding_box(), page.viewport_size
+    assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"], box
+    page.screenshot(path=str(artifacts / "evidence-tooltip-desktop.png"))
+    page.close()
+
+
+def test_focusing_a_note_mark_with_the_keyboard_shows_the_tooltip_and_escape_hides_it(site, browser):
+    base, _ = site
+    page = browser.new_page()
+    page.goto(f"{base}/chapters/02-expulsion-2019.html")
+    ref, tip = _first_tip(page)
+    ref.focus()
+    assert tip.is_visible(), "keyboard focus on the note mark shows nothing"
+    page.keyboard.press("Escape")
+    assert not tip.is_visible()
+    page.close()
+
+
+def test_tapping_a_note_mark_on_a_phone_shows_the_tooltip_before_following_the_link(site, browser, artifacts):
+    base, _ = site
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                            device_scale_factor=2)
+    page.goto(f"{base}/chapters/02-expulsion-2019.html")
+    ref, tip = _first_tip(page)
+    ref.scroll_into_view_if_needed()
+    ref.tap()
+    assert tip.is_visible(), "a tap on the note mark shows nothing"
+    assert "#" not in page.url, "the first tap should show the passage, not jump to the note"
+    box = tip.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390 + 1, box
+    page.screenshot(path=str(artifacts / "evidence-tooltip-phone.png"))
+    ref.tap()
+    page.wait_for_timeout(200)
+    assert "#" in page.url, "a second tap should follow the link to the note"
     page.close()
 
 

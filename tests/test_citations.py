@@ -6,6 +6,7 @@ import bibcheck
 import chronology
 import pytest
 from conftest import ROOT
+from evidence import citation_keys
 
 CITE = re.compile(r"\{(?:foot)?cite(?::[a-z]+)?\}`([^`]+)`")
 
@@ -16,8 +17,8 @@ def cited_keys() -> dict:
     for path in sources:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             for match in CITE.finditer(line):
-                for key in match.group(1).split(","):
-                    keys.setdefault(key.strip(), f"{path.relative_to(ROOT)}:{number}")
+                for key in citation_keys(match.group(1)):
+                    keys.setdefault(key, f"{path.relative_to(ROOT)}:{number}")
     for event in chronology.load_events(ROOT / "data" / "chronology.yaml"):
         for key in event["cite"]:
             keys.setdefault(key, f"data/chronology.yaml ({event['date']})")

@@ -10,6 +10,7 @@ import pytest
 import yaml
 from chaptermeta import check_metadata
 from conftest import ROOT, sphinx_build
+from evidence import citation_keys
 
 CHAPTERS = sorted((ROOT / "chapters").glob("*.md"))
 CORE = [p for p in CHAPTERS if re.match(r"0[1-4]-", p.name)]
@@ -124,7 +125,7 @@ def words(path: Path) -> int:
 
 @pytest.mark.parametrize("path", CORE, ids=lambda p: p.name)
 def test_core_chapter_has_1200_to_3000_words_and_at_least_8_sources(path):
-    keys = {k.strip() for m in CITE.finditer(path.read_text(encoding="utf-8")) for k in m.group(1).split(",")}
+    keys = {k for m in CITE.finditer(path.read_text(encoding="utf-8")) for k in citation_keys(m.group(1))}
     assert 1200 <= words(path) <= 3000, f"{path.name}: {words(path)} words"
     assert len(keys) >= 8, f"{path.name}: {len(keys)} distinct sources"
 
