@@ -16,7 +16,7 @@ SHELL       := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 .DEFAULT_GOAL := help
 .PHONY: help ensure-venv clean-venv html test livehtml clean pdf latexpdf linkcheck bench pin epub \
-        chapter review-report lint archive
+        chapter review-report lint archive evidence-report
 
 help:  ## List the targets
 	@echo "Briefing book targets (variables: PYTHON, VENVDIR, BUILDDIR, JOBS, SPHINXOPTS):"
@@ -70,6 +70,9 @@ lint: ensure-venv  ## Check whitespace, YAML, spelling and unsafe HTML (as pre-c
 
 pin: ensure-venv  ## Regenerate requirements.txt pins from requirements.in in a scratch venv
 	@$(VENV_BIN)/python tools/pin.py
+
+evidence-report: ensure-venv  ## Per chapter: citations, passages, citations without passage, uncited sentences
+	@$(VENV_BIN)/python tools/evidence_report.py
 
 chapter: ensure-venv  ## New chapter from the template: make chapter TITLE="Title"
 	@$(VENV_BIN)/python tools/chapter.py "$(TITLE)"

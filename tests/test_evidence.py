@@ -184,3 +184,14 @@ def test_helpers_split_targets_normalise_and_build_fragments():
     assert text_fragment("one two-three") == "text=one%20two%2Dthree"
     assert text_fragment(" ".join(str(n) for n in range(12))) == "text=0%201%202%203,8%209%2010%2011"
     assert with_fragment("https://x.org/a#sec", "hi") == "https://x.org/a#sec:~:text=hi"
+
+
+def test_evidence_report_counts_citations_passages_and_gaps(tmp_path):
+    import evidence_report
+    (tmp_path / "chapters").mkdir()
+    (tmp_path / "chapters" / "01-one.md").write_text(
+        "---\nowner: A\n---\n# One\n\nCited.{footcite}`alpha#ready,beta`\nNot cited at all.\n"
+        "Cited but unsupported.{footcite}`gamma`\n", encoding="utf-8")
+    (tmp_path / "chapters" / "01-one.evidence.yaml").write_text(EVIDENCE, encoding="utf-8")
+    rows = list(evidence_report.chapter_rows(tmp_path))
+    assert rows == [("01-one.md", 3, 3, 1, 1, 1, ["gamma"])]

@@ -16,6 +16,12 @@ import pytest
 from conftest import ROOT
 
 PAGE = b"<html><body><h1>Source</h1><h2 id='present'>Section</h2></body></html>"
+ARTICLE = ("<html><head><title>Ministry statement</title></head><body><h1>Statement</h1>"
+           "<p>The minister said the S&#8209;400 systems &ldquo;will be kept\n  in storage&rdquo; for now.</p>"
+           "</body></html>").encode()
+EDITED = b"<html><head><title>Ministry statement</title></head><body><p>This page was rewritten.</p></body></html>"
+MISSING_PAGE = b"<html><head><title>Page not found | Ministry</title></head><body><p>Sorry.</p></body></html>"
+HOME = b"<html><head><title>Ministry home</title></head><body><p>Welcome.</p></body></html>"
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -44,6 +50,14 @@ class Handler(BaseHTTPRequestHandler):
         Handler.hits[self.path] = Handler.hits.get(self.path, 0) + 1
         Handler.times.setdefault(self.path, []).append(time.monotonic())
         path = self.path
+        if path.startswith("/article"):
+            return self.reply(200, ARTICLE if path.startswith("/article/kept") else EDITED)
+        if path.startswith("/soft-missing"):
+            return self.reply(200, MISSING_PAGE)
+        if path.startswith("/deep/story"):
+            return self.reply(302, b"", [("Location", "/")])
+        if path == "/":
+            return self.reply(200, HOME)
         if path.startswith("/ok") or path.startswith("/nohead") or path.startswith("/new"):
             return self.reply(200)
         if path == "/missing":
@@ -111,6 +125,31 @@ def make_book(tmp_path, base, paths, host_delay=0.0):
     return book
 
 
+CONTENT_CASES = {  # key: (path, passage, expected class)
+    "kept": ("/article/kept", "the S-400 systems \"will be kept in storage\" for now", "working"),
+    "edited": ("/article/edited", "the S-400 systems \"will be kept in storage\" for now", "content-changed"),
+    "soft": ("/soft-missing/story", "Sorry.", "soft-404"),
+    "home": ("/deep/story", "Welcome.", "soft-404"),
+}
+
+
+def add_evidence(book, base, cases):
+    """A chapter citing one source per case, each with its passage in the evidence file."""
+    bib, lines, evidence = [], ["---", "owner: T", "status: draft", "---", "# One", ""], []
+    for key, (path, passage, _expected) in cases.items():
+        bib.append(f"@misc{{{key},\n  title = {{{key}}},\n  publisher = {{P}},\n  year = {{2026}},\n"
+                   f"  url = {{{base}{path}}},\n  urldate = {{2026-11-01}},\n  sourcetype = {{press}}\n}}\n")
+        lines.append(f"A claim from {key}.{{footcite}}`{key}#p`")
+        evidence.append(f"{key}:\n  p:\n    text: '{passage}'\n")
+    lines += ["", "## Notes", "", "```{footbibliography}", "```", ""]
+    (book / "references.bib").write_text("\n".join(bib), encoding="utf-8")
+    (book / "chapters").mkdir(exist_ok=True)
+    (book / "chapters" / "01-one.md").write_text("\n".join(lines), encoding="utf-8")
+    (book / "chapters" / "01-one.evidence.yaml").write_text("".join(evidence), encoding="utf-8")
+    index = book / "index.md"
+    index.write_text(index.read_text(encoding="utf-8") + "\n```{toctree}\nchapters/01-one\n```\n", encoding="utf-8")
+
+
 def run_linkcheck(book, *args, max_seconds=8):
     cmd = [sys.executable, str(ROOT / "tools" / "linkcheck.py"), "--srcdir", str(book),
            "--max-seconds", str(max_seconds), "--cache", str(book / "cache.json"), *args]
@@ -141,6 +180,63 @@ def test_broken_links_report_their_http_status(report):
     assert by_uri["/missing"][1]["detail"] == "HTTP 404"
     assert by_uri["/error"][1]["detail"] == "HTTP 500"
     assert "Anchor 'absent' not found" in by_uri["/ok#absent"][1]["detail"]
+
+
+@pytest.fixture(scope="module")
+def content_report(server, tmp_path_factory):
+    book = make_book(tmp_path_factory.mktemp("content"), server, {})
+    add_evidence(book, server, CONTENT_CASES)
+    result = run_linkcheck(book)
+    data = json.loads((book / "_build" / "linkcheck" / "report.json").read_text())
+    by_uri = {row["uri"].replace(server, ""): (group, row) for group, rows in data["links"].items() for row in rows}
+    return result, by_uri, book
+
+
+@pytest.mark.parametrize("case", sorted(CONTENT_CASES))
+def test_source_page_content_is_checked_against_its_passages(content_report, case):
+    _result, by_uri, _book = content_report
+    path, _passage, expected = CONTENT_CASES[case]
+    group, row = by_uri[path]
+    assert group == expected, f"{path}: {group} ({row['detail']}), expected {expected}"
+
+
+def test_changed_content_names_the_passage_and_the_chapter_and_fails_the_run(content_report):
+    result, by_uri, book = content_report
+    _group, row = by_uri["/article/edited"]
+    assert row["where"] == "chapters/01-one.md" and "edited#p" in row["detail"], row
+    assert result.returncode == 1
+    assert "## Content changed" in (book / "_build" / "linkcheck" / "report.md").read_text()
+
+
+def test_content_verdicts_are_cached_until_the_passages_change(server, content_report):
+    _result, _by_uri, book = content_report
+    before = Handler.hits.get("/article/kept", 0)
+    run_linkcheck(book)
+    assert Handler.hits.get("/article/kept", 0) == before, "a fresh content verdict was fetched again"
+    evidence = book / "chapters" / "01-one.evidence.yaml"
+    evidence.write_text(evidence.read_text().replace("'the S-400 systems", "'The minister said the S-400 systems"),
+                        encoding="utf-8")
+    run_linkcheck(book)
+    assert Handler.hits.get("/article/kept", 0) > before, "an edited passage must be checked again"
+
+
+def test_changed_mode_checks_the_pages_whose_passages_the_branch_edits(server, tmp_path):
+    book = make_book(tmp_path, server, {})
+    add_evidence(book, server, {"kept": CONTENT_CASES["kept"], "edited": CONTENT_CASES["edited"]})
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q", "-b", "main"], cwd=book, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=book, check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], cwd=book, check=True)
+    subprocess.run([*git, "checkout", "-qb", "topic"], cwd=book, check=True)
+    evidence = book / "chapters" / "01-one.evidence.yaml"
+    evidence.write_text(evidence.read_text().replace("kept:\n  p:\n    text: 'the S-400 systems",
+                                                     "kept:\n  p:\n    text: 'The minister said the S-400 systems"),
+                        encoding="utf-8")
+    subprocess.run([*git, "commit", "-qam", "sharper passage"], cwd=book, check=True)
+    result = run_linkcheck(book, "--changed", "--base", "main")
+    assert "Checking the 1 links" in result.stdout and "/article/kept" in result.stdout, result.stdout
+    assert "/article/edited" not in result.stdout
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_status_is_parsed_from_the_start_of_the_message_not_from_the_url_it_quotes():

@@ -12,13 +12,19 @@ This script adds what it lacks:
   not hit the same sites again;
 * ``--changed``: only the links the current branch adds against ``--base`` (git diff);
 * a quick network probe: offline, it says so and stops instead of calling every link broken;
+* the content of each source page (``tools/passagecheck.py``): **content changed** when a passage
+  of a chapter's evidence file is no longer in the page's text, **soft 404** when a page
+  answers 200 but says it is missing or sends a deep address to the home page; each finding
+  names the chapters that depend on the passage. ``--changed`` also checks the pages whose
+  passages the branch adds or edits;
 * a report grouped by outcome, in Markdown and JSON (``<builddir>/linkcheck/report.*``):
   working, redirected, archived (original dead, archived copy alive), blocked (401/403/429,
   bot walls: a person must open them; they do not fail the run), broken (with the HTTP
   status), timed out, unfinished.
 
 Exit status: 0 when nothing is broken, 1 when a link is broken (and has no live archived
-copy) or timed out, 3 when the network cannot be reached.
+copy), timed out, or its page no longer holds a passage or is a soft 404; 3 when the network
+cannot be reached.
 """
 
 import argparse
@@ -43,7 +49,8 @@ URL_IN_BIB = re.compile(r"^\s*(url|archiveurl)\s*=\s*[{\"]\s*([^}\"]+?)\s*[}\"]"
 # words ("bot", "403", "captcha") must never decide the class.
 HTTP_STATUS = re.compile(r"^([1-5]\d\d) (?:Client|Server) Error\b")
 BLOCKING_STATUS = {401, 403, 429, 999}  # refusals of automated clients: a person must open the page
-GROUPS = ["broken", "timeout", "unfinished", "blocked", "archived", "redirected", "working", "ignored"]
+GROUPS = ["broken", "content-changed", "soft-404", "timeout", "unfinished", "blocked", "archived", "redirected",
+          "working", "ignored"]
 
 
 def source_links(srcdir: Path) -> dict[str, str]:
@@ -87,6 +94,23 @@ def changed_links(srcdir: Path, base: str) -> set[str]:
     return urls
 
 
+def changed_passage_urls(srcdir: Path, base: str, by_url: dict) -> set[str]:
+    """URLs whose passages the branch adds or edits against ``base`` (evidence files)."""
+    import passagecheck
+    before = set()
+    for path in sorted((srcdir / "chapters").glob("*.evidence.yaml")):
+        rel = path.relative_to(srcdir).as_posix()
+        old = subprocess.run(["git", "show", f"{base}:{rel}"], cwd=srcdir, capture_output=True, text=True)
+        if old.returncode == 0:
+            with tempfile.TemporaryDirectory() as scratch:
+                copy = Path(scratch) / path.name
+                copy.write_text(old.stdout, encoding="utf-8")
+                data, _ = passagecheck.load_evidence(copy)
+            before |= {(key, pid, p["text"]) for key, ps in data.items() for pid, p in ps.items()}
+    return {url for url, passages in by_url.items()
+            if any((p["key"], p["id"], p["text"]) not in before for p in passages)}
+
+
 def network_reachable(urls, timeout=4.0) -> bool:
     """True when at least one of a few of the links' hosts resolves and accepts a connection."""
     hosts = []
@@ -103,12 +127,6 @@ def network_reachable(urls, timeout=4.0) -> bool:
         except OSError:
             continue
     return not hosts
-
-
-def blocked_sites(srcdir: Path) -> dict:
-    """conf.py's LINKCHECK_BLOCKED_SITES: regex -> reason the site refuses automated checks."""
-    import bookconf
-    return bookconf.load(srcdir).get("LINKCHECK_BLOCKED_SITES", {})
 
 
 def classify(row: dict, archive_alive: bool = False, blocked: dict | None = None) -> tuple[str, str]:
@@ -173,7 +191,9 @@ def write_report(outdir: Path, report: dict, elapsed: float) -> Path:
     lines = ["# Link check report", "",
              f"Checked {sum(counts.values())} links in {elapsed:.0f} s: "
              + ", ".join(f"{n} {g}" for g, n in counts.items()) + ".", ""]
-    explain = {"broken": "Broken (fix or replace the source)", "timeout": "Timed out",
+    explain = {"broken": "Broken (fix or replace the source)",
+               "content-changed": "Content changed (a quoted passage is no longer on the page)",
+               "soft-404": "Soft 404 (the page answers but is missing)", "timeout": "Timed out",
                "unfinished": "Unfinished within the time bound", "blocked": "Blocked for automated checks "
                "(open by hand; does not fail the run)", "archived": "Original broken, archived copy works",
                "redirected": "Redirected", "working": "Working", "ignored": "Ignored (with reason)"}
@@ -204,12 +224,16 @@ def main() -> int:
     cache_path = Path(args.cache) if args.cache else srcdir / ".linkcheck-cache" / "results.json"
     started = time.monotonic()
 
-    blocked = blocked_sites(srcdir)
+    import bookconf
+    import passagecheck
+    conf = bookconf.load(srcdir)
+    blocked = conf.get("LINKCHECK_BLOCKED_SITES", {})
     links = source_links(srcdir)
     archives = archive_pairs(srcdir)
+    by_url = passagecheck.passages_by_url(srcdir)
     wanted = set(links) | set(archives.values())
     if args.changed:
-        wanted &= changed_links(srcdir, args.base)
+        wanted &= changed_links(srcdir, args.base) | changed_passage_urls(srcdir, args.base, by_url)
         print(f"Checking the {len(wanted)} links this branch adds against {args.base}.")
     if not wanted:
         print("No links to check.")
@@ -249,10 +273,35 @@ def main() -> int:
             alive = bool(archive) and (fresh.get(archive) or results.get(archive) or {}).get("status") in {"working", "redirected"}
             group, detail = classify(row, archive_alive=alive, blocked=blocked)
         report[group].append({"uri": url, "where": links.get(url, "references.bib (archived copy)"), "detail": detail})
+
+    # The pages that answer: do they still hold the passages the chapters quote?
+    answering = {r["uri"] for g in ("working", "redirected") for r in report[g] if r["uri"] in by_url}
+    fresh_content = {u for u in answering if (c := cache.get("content " + u)) and c["fingerprint"] ==
+                     passagecheck.fingerprint(by_url[u]) and now - datetime.datetime.fromisoformat(c["checked"])
+                     < datetime.timedelta(days=args.cache_days)}
+    deadline = started + args.max_seconds
+    fetched = passagecheck.check({u: by_url[u] for u in answering - fresh_content},
+                                 timeout=float(conf.get("linkcheck_timeout", 20)),
+                                 host_delay=float(conf.get("briefing_linkcheck_host_delay",
+                                                           conf.get("linkcheck_host_delay", 1.0))),
+                                 deadline=deadline, headers=conf.get("linkcheck_request_headers", {}).get("*"))
+    for url, (group, detail) in fetched.items():
+        if group != "unreachable":
+            cache["content " + url] = {"group": group, "detail": detail, "checked": now.isoformat(),
+                                       "fingerprint": passagecheck.fingerprint(by_url[url])}
+    cache_path.write_text(json.dumps(cache, indent=1, sort_keys=True), encoding="utf-8")
+    for url in sorted(answering):
+        group, detail = (cache["content " + url]["group"], cache["content " + url]["detail"]) \
+            if url in fresh_content or url in fetched and fetched[url][0] != "unreachable" else ("", "")
+        if group in {"content-changed", "soft-404"}:
+            for old in ("working", "redirected"):
+                report[old] = [r for r in report[old] if r["uri"] != url]
+            chapters = sorted({p["chapter"] for p in by_url[url]})
+            report[group].append({"uri": url, "where": ", ".join(chapters), "detail": detail})
     path = write_report(outdir, report, time.monotonic() - started)
     print(path.read_text(encoding="utf-8"))
     print(f"Report: {path} and {path.with_suffix('.json')}")
-    failed = report["broken"] or report["timeout"]
+    failed = report["broken"] or report["timeout"] or report["content-changed"] or report["soft-404"]
     if not finished:
         print(f"Stopped after {args.max_seconds:g} s: {len(report['unfinished'])} links unfinished (listed above).")
     return 1 if failed else 0
