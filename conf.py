@@ -53,6 +53,7 @@ extensions = [
     "bibcheck",  # validates references.bib (file:line errors) before sphinxcontrib-bibtex reads it
     "bibstyle",  # citation style: titles as written, publisher, date, URL, access date, archive
     "chronology",  # renders data/chronology.yaml as a table ({chronology} directive)
+    "corrections",  # renders data/corrections.yaml, the corrections log ({corrections} directive)
     "timeline",  # draws the same data as a timeline figure ({timeline} directive)
     "citecheck",  # a page with {footcite} must have a {footbibliography} (else LaTeX crashes)
     "epubsupport",  # graphviz figures in the EPUB too
@@ -186,7 +187,7 @@ latex_elements = {
 latex_domain_indices = False
 # The annexes become lettered appendices in the PDF (their toctree in index.md is HTML-only).
 latex_appendices = ["chapters/91-chronology", "chapters/92-glossary", "chapters/93-key-actors",
-                    "chapters/99-references"]
+                    "chapters/94-corrections", "chapters/99-references"]
 # Pages that are unnumbered chapters in the PDF, as they are on the web (see tools/build.py).
 latex_unnumbered_docs = ["chapters/00-summary"]
 latex_additional_files = []

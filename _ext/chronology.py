@@ -25,7 +25,7 @@ from docutils.parsers.rst import directives
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from dates import iso_text
+from dates import iso_text, yaml_loader
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def load_events(path: Path) -> list[dict]:
     """Read and validate the chronology; return events sorted by date (stable)."""
     try:
         text = path.read_text(encoding="utf-8")
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=yaml_loader())
         tree = yaml.compose(text)
     except FileNotFoundError:
         raise ChronologyError(f"{path}: file not found") from None

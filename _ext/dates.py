@@ -31,6 +31,20 @@ def iso_text(value: str) -> str:
         return text
 
 
+def yaml_loader():
+    """A safe YAML loader that leaves dates as text, so a bad date ("2026-13-01") is reported
+    with its file and line by the caller instead of crashing PyYAML's date constructor."""
+    import yaml
+
+    class TextDates(yaml.SafeLoader):
+        pass
+
+    TextDates.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+    return TextDates
+
+
 def source_date_epoch(day: datetime.date) -> str:
     """SOURCE_DATE_EPOCH (seconds, UTC midnight) for a date: builds take their time from it."""
     return str(int(datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.timezone.utc).timestamp()))
