@@ -152,3 +152,20 @@ def test_open_graph_and_description_tags_are_plain_text(html_build, page):
         assert "<" not in content and "&lt;" not in content and "section-number" not in content, (name, content)
     if page.startswith("chapters/02"):
         assert tags["og:title"].startswith("The 2019 expulsion"), tags["og:title"]
+
+
+def test_every_pin_installs_on_the_oldest_python_the_readme_allows():
+    """README: "Python 3.11 or newer". Debian 12 ships 3.11.2; a pin needing 3.11.5 breaks `make html`."""
+    from packaging.specifiers import SpecifierSet
+    from importlib.metadata import distribution
+    pins = [line.split("==") for line in (ROOT / "requirements.txt").read_text().splitlines()
+            if line and not line.startswith("#")]
+    too_new = []
+    for name, version in pins:
+        try:
+            requires = distribution(name).metadata.get("Requires-Python")
+        except Exception:  # noqa: BLE001 - a pin not installed here is checked by the venv build
+            continue
+        if requires and "3.11.0" not in SpecifierSet(requires):
+            too_new.append(f"{name}=={version} requires Python {requires}")
+    assert not too_new, too_new
