@@ -5,12 +5,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import bibcheck
 import pytest
 import yaml
-from chaptermeta import check_metadata
 from conftest import ROOT, sphinx_build
-from evidence import citation_keys
+
+from briefing import bibcheck
+from briefing.chaptermeta import check_metadata
+from briefing.evidence import citation_keys
 
 CHAPTERS = sorted((ROOT / "chapters").glob("*.md"))
 CORE = [p for p in CHAPTERS if re.match(r"0[1-4]-", p.name)]

@@ -114,7 +114,7 @@ def make_book(tmp_path, base, paths, host_delay=0.0):
     book.mkdir()
     for name in ("conf.py", "system-packages.txt"):
         shutil.copy(ROOT / name, book / name)
-    shutil.copytree(ROOT / "_ext", book / "_ext", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "briefing", book / "briefing", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "data", book / "data")
     (book / "references.bib").write_text("", encoding="utf-8")
     with (book / "conf.py").open("a", encoding="utf-8") as conf:

@@ -4,9 +4,10 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import bibcheck
 from bs4 import BeautifulSoup
 from conftest import ROOT
+
+from briefing import bibcheck
 
 MD_LINK = re.compile(r"\[[^\]]*\]\(\s*<?([^)\s>]+)>?[^)]*\)|<(https?://[^>\s]+)>|(?<![(<\[])\b(https?://[^\s)>\]]+)")
 SKIP_SCHEMES = {"http", "https", "mailto", "tel", "data", "javascript"}

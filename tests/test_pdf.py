@@ -6,9 +6,10 @@ import shutil
 import subprocess
 import sys
 
-import bibcheck
 import pytest
 from conftest import BUILD_ENV, ROOT, build_pdf
+
+from briefing import bibcheck
 
 pytestmark = pytest.mark.pdf
 TURKISH = ["Erdoğan", "Türkiye", "İsmail Demir", "Savunma Sanayii Başkanlığı", "Mürted"]
@@ -68,8 +69,9 @@ def test_no_character_is_missing_from_the_fonts(pdf):
 
 
 def test_bibliography_holds_every_entry_under_one_references_heading(pdf, pdf_text):
-    import conf
     from pypdf import PdfReader
+
+    import conf
     data, _ = bibcheck.check_bibfile(ROOT / "references.bib", conf.as_of)
     def letters(value):  # LaTeX turns -- into a dash and ' into a curly quote: compare letters only
         return re.sub(r"\W", "", value)

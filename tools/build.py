@@ -14,28 +14,22 @@ Usage: python tools/build.py {html,pdf,epub} [--builddir _build] -- [sphinx-buil
 
 import argparse
 import os
-import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+from briefing import bibcheck, bookconf, chronology, dates
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import bookconf  # noqa: E402
 
 
 def source_date_epoch(conf: dict) -> str:
-    sys.path.insert(0, str(ROOT / "_ext"))
-    import dates
     return dates.source_date_epoch(conf["as_of"])
 
 
 def preflight(conf: dict) -> None:
     """Stop with one line naming the file when an input the build needs is missing or broken."""
-    sys.path.insert(0, str(ROOT / "_ext"))
-    import bibcheck
-    import chronology
 
     for name in conf.get("bibtex_bibfiles", []):
         try:

@@ -29,7 +29,7 @@ import datetime
 from docutils import nodes
 from sphinx.util import logging
 
-from dates import commit_bound, iso_text
+from .dates import commit_bound, iso_text
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +94,6 @@ def add_meta_line(app, doctree):
 
 
 def setup(app):
-    app.setup_extension("bibcheck")  # registers and checks the book's as_of
+    app.setup_extension("briefing.bibcheck")  # registers and checks the book's as_of
     app.connect("doctree-read", add_meta_line)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

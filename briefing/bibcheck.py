@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 from sphinx.errors import ConfigError
 from sphinx.util import logging
 
-from dates import commit_bound
+from .dates import commit_bound
 
 logger = logging.getLogger(__name__)
 

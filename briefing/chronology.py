@@ -25,7 +25,7 @@ from docutils.parsers.rst import directives
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from dates import iso_text, yaml_loader
+from .dates import iso_text, yaml_loader
 
 logger = logging.getLogger(__name__)
 
