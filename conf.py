@@ -56,6 +56,7 @@ extensions = [
     "briefing.timeline",  # draws the same data as a timeline figure ({timeline} directive)
     "briefing.citecheck",  # a page with {footcite} must have a {footbibliography} (else LaTeX crashes)
     "briefing.epubsupport",  # graphviz figures in the EPUB too
+    "briefing.latexlayout",  # PDF: unnumbered summary, no empty "Notes" headings (on the doctree, not the .tex)
     "briefing.evidence",  # each citation's supporting passage: checked, listed in the notes, shown on hover
     "briefing.a11y",  # aria fixes to generated HTML (sidebar captions, bibliography list)
     "briefing.opengraph",  # Open Graph and description tags so shared links preview well
@@ -187,8 +188,8 @@ latex_domain_indices = False
 # The annexes become lettered appendices in the PDF (their toctree in index.md is HTML-only).
 latex_appendices = ["chapters/91-chronology", "chapters/92-glossary", "chapters/93-key-actors",
                     "chapters/94-corrections", "chapters/99-references"]
-# Pages that are unnumbered chapters in the PDF, as they are on the web (see tools/build.py).
-latex_unnumbered_docs = ["chapters/00-summary"]
+# Pages that are unnumbered chapters in the PDF, as they are on the web (briefing/latexlayout.py).
+briefing_latex_unnumbered_docs = ["chapters/00-summary"]
 latex_additional_files = []
 
 # -- EPUB ----------------------------------------------------------------------------------
