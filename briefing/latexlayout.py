@@ -58,8 +58,15 @@ class EmptyNotesSections(SphinxPostTransform):
                 continue
             if section[0].astext().strip() != NOTES_TITLE:
                 continue
-            if all(isinstance(child, (nodes.title, nodes.target)) for child in section.children):
+            if all(self.is_empty(child) for child in section.children[1:]):
                 section.parent.remove(section)
+
+    @staticmethod
+    def is_empty(node: nodes.Node) -> bool:
+        """A label, or the footbibliography's container once its footnotes have gone."""
+        if isinstance(node, nodes.target):
+            return True
+        return isinstance(node, nodes.container) and not node.astext().strip() and not any(node.findall(nodes.footnote))
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
