@@ -163,5 +163,6 @@ def test_sphinx_build_latexpdf_gives_the_same_pdf_text_as_make_pdf(pdf_text, tmp
                            capture_output=True, text=True, check=True).stdout
     assert plain == pdf_text
     # and the layout the extension gives both: the summary unnumbered, no bare "Notes" headings
-    assert re.search(r"^Summary\s*$", plain, re.MULTILINE) and not re.search(r"^\d+(\.\d+)*\s+Summary", plain, re.MULTILINE)
-    assert not re.search(r"^(\d+(\.\d+)*\s+)?Notes\s*$", plain, re.MULTILINE)
+    assert re.search(r"^Summary[ \t]*$", plain, re.MULTILINE)
+    assert not re.search(r"^\d+(\.\d+)*[ \t]+Summary", plain, re.MULTILINE)
+    assert not re.search(r"^(\d+(\.\d+)*[ \t]+)?Notes[ \t]*$", plain, re.MULTILINE)
