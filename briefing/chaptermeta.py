@@ -82,7 +82,7 @@ def add_meta_line(app, doctree):
         return
     meta = app.env.metadata.get(docname, {})
     bound = commit_bound(app.srcdir, str(app.env.doc2path(docname, False)))
-    for problem in check_metadata(meta, app.config.as_of, bound):
+    for problem in check_metadata(meta, app.config.briefing_as_of, bound):
         logger.warning(problem, location=(docname, 1), type="chaptermeta")
     section = next(iter(doctree.findall(nodes.section)), None)
     if section is None:

@@ -24,7 +24,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 # Builds take their time from the book's as-of date (conf.py), as `make html` does: never
 # from the clock, and never from a date written into the tests.
-AS_OF = bookconf.load(ROOT)["as_of"]
+AS_OF = bookconf.load(ROOT)["briefing_as_of"]
 BUILD_ENV = {"SOURCE_DATE_EPOCH": source_date_epoch(AS_OF), "BRIEFING_COMMIT": "test"}
 
 

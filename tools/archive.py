@@ -370,9 +370,9 @@ def write_archiveurl(bib: Path, key: str, snapshot: str):
 
 def conf_as_of() -> datetime.date:
     from briefing import bookconf
-    value = bookconf.load(ROOT).get("as_of")
+    value = bookconf.load(ROOT).get("briefing_as_of")
     if not isinstance(value, datetime.date):
-        sys.exit("error: conf.py has no as_of date")
+        sys.exit("error: conf.py has no briefing_as_of date")
     return value
 
 

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def source_date_epoch(conf: dict) -> str:
-    return dates.source_date_epoch(conf["as_of"])
+    return dates.source_date_epoch(conf["briefing_as_of"])
 
 
 def preflight(conf: dict) -> None:

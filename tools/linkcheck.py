@@ -282,8 +282,7 @@ def main() -> int:
     deadline = started + args.max_seconds
     fetched = passagecheck.check({u: by_url[u] for u in answering - fresh_content},
                                  timeout=float(conf.get("linkcheck_timeout", 20)),
-                                 host_delay=float(conf.get("briefing_linkcheck_host_delay",
-                                                           conf.get("linkcheck_host_delay", 1.0))),
+                                 host_delay=float(conf.get("briefing_linkcheck_host_delay", 1.0)),
                                  deadline=deadline, headers=conf.get("linkcheck_request_headers", {}).get("*"))
     for url, (group, detail) in fetched.items():
         if group != "unreachable":

@@ -34,7 +34,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-age-days", type=int, default=90)
     args = parser.parse_args()
-    as_of = bookconf.load(ROOT)["as_of"]
+    as_of = bookconf.load(ROOT)["briefing_as_of"]
     rows = []
     for path in sorted((ROOT / "chapters").glob("*.md")):
         meta = front_matter(path)
