@@ -55,7 +55,6 @@ extensions = [
     "briefing.corrections",  # renders data/corrections.yaml, the corrections log ({corrections} directive)
     "briefing.timeline",  # draws the same data as a timeline figure ({timeline} directive)
     "briefing.citecheck",  # a page with {footcite} must have a {footbibliography} (else LaTeX crashes)
-    "briefing.epubsupport",  # graphviz figures in the EPUB too
     "briefing.latexlayout",  # PDF: unnumbered summary, no empty "Notes" headings (on the doctree, not the .tex)
     "briefing.evidence",  # each citation's supporting passage: checked, listed in the notes, shown on hover
     "briefing.a11y",  # aria fixes to generated HTML (sidebar captions, bibliography list)

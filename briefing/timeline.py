@@ -158,7 +158,7 @@ def visit_other(self, node):
 
 def setup(app):
     app.setup_extension("briefing.chronology")
-    app.add_node(timeline_node, html=(visit_html, None), latex=(visit_latex, None), epub=(visit_html, None),
+    app.add_node(timeline_node, html=(visit_html, None), latex=(visit_latex, None),
                  text=(visit_other, None), man=(visit_other, None), texinfo=(visit_other, None))
     app.add_directive("timeline", TimelineDirective)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
