@@ -198,7 +198,7 @@ epub_author = author
 epub_publisher = author
 epub_copyright = copyright
 epub_show_urls = "no"
-epub_exclude_files = ["search.html", "genindex.html"]
+epub_exclude_files = ["search.html", "genindex.html", ".buildinfo.bak"]  # Sphinx keeps the previous .buildinfo as .bak when the config changes
 
 # -- Link checking (make linkcheck; tools/linkcheck.py drives it) ---------------------------
 # Politeness: few workers, one retry, a bounded wait on 429s. tools/linkcheck.py adds a
