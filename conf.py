@@ -81,7 +81,9 @@ bibtex_foot_reference_style = "briefingfoot"  # briefing/bibstyle.py: "12,13", n
 bibtex_tooltips = True
 
 # -- Evidence (chapters/NAME.evidence.yaml; see briefing/evidence.py and CONTRIBUTING.md) -------
-briefing_evidence_required = []  # pages whose every citation must carry its passage
+briefing_evidence_required = [  # pages whose every citation must carry its passage
+    "chapters/04-current-talks",
+]
 briefing_evidence_max_words = 30  # passages are short attributed quotations
 
 # -- Chronology data -----------------------------------------------------------------------
