@@ -12,6 +12,11 @@ never by editing finished pages:
   paragraph that assistive technology does not read (axe: object-alt); the object is written
   with ``role="img"`` and an ``aria-label`` holding the same text.
 
+* **Unique ids.** furo wraps each table (and display math) in a ``div.table-wrapper`` that
+  copies every attribute of the table, its ``id`` included, so the id appears twice on the
+  page (Nu HTML Checker: duplicate ID; a link to it is ambiguous). The wrapper keeps the
+  classes and gives up the ids, which stay on the table.
+
 The translator subclasses the one the builder would use (``app.set_translator`` for the HTML
 builders), so other extensions' visitors are kept. Hand-written because neither Sphinx nor the
 theme has a setting for these.
@@ -23,6 +28,7 @@ from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.ext import graphviz
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.typing import ExtensionMetadata
 from sphinx.writers.html5 import HTML5Translator
@@ -61,9 +67,23 @@ def visit_graphviz(self: HTML5Translator, node: graphviz.graphviz) -> None:
     raise nodes.SkipNode
 
 
+class UniqueWrapperIds(SphinxPostTransform):
+    """Take the ids off the theme's table and math wrappers; the wrapped node keeps them."""
+
+    formats = ("html",)
+    default_priority = 510  # after furo's WrapTableAndMathInAContainerTransform (500)
+
+    def run(self, **kwargs) -> None:
+        for wrapper in self.document.findall(nodes.container):
+            if {"table-wrapper", "math-wrapper"} & set(wrapper["classes"]) and wrapper.children:
+                if set(wrapper["ids"]) <= set(wrapper[0].get("ids", [])):
+                    wrapper["ids"] = []
+
+
 def setup(app: Sphinx) -> ExtensionMetadata:
     app.setup_extension("sphinx.ext.graphviz")
     for builder in ("html", "dirhtml", "epub"):
         app.set_translator(builder, AccessibleHTMLTranslator, override=True)
     app.add_node(graphviz.graphviz, override=True, html=(visit_graphviz, None))
+    app.add_post_transform(UniqueWrapperIds)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -10,7 +10,8 @@
       short: Turkey suspended     # ... with this text (at most 40 characters)
 
 The directive renders the events, sorted by date, as a table (Date, Strand, Event) with
-footnote citations, so the page that uses it needs a ``{footbibliography}``. Options
+footnote citations (made by the ``{footcite}`` role itself), so the page that uses it needs a
+``{footbibliography}``. The table is built as docutils nodes, as ``list-table`` builds one. Options
 ``:from:``/``:to:`` (ISO dates) and ``:lanes:`` (comma-separated) select an excerpt for a
 chapter. The data file is a dependency of every page that uses it, so editing it rebuilds them.
 :func:`load_events` validates the data and is reused by the tests and the timeline figure.
@@ -21,7 +22,8 @@ import re
 from pathlib import Path
 
 import yaml
-from docutils.parsers.rst import directives
+from docutils import nodes
+from docutils.parsers.rst import directives, roles
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
@@ -37,6 +39,7 @@ LANES = {
     "nato-other": "NATO and others",
 }
 DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
+COLUMN_WIDTHS = (18, 17, 65)  # Date, Strand, Event: per cent of the table
 
 
 class ChronologyError(ValueError):
@@ -139,20 +142,46 @@ class ChronologyDirective(SphinxDirective):
                 if (start is None or parse_date(e["date"]) >= start)
                 and (end is None or parse_date(e["date"]) <= end)
                 and (not lanes or e["lane"] in lanes)]
+        return [self.table(rows)]
+
+    def table(self, rows: list[dict]) -> nodes.table:
+        """The events as a docutils table (what ``list-table`` would make), built node by node."""
         caption = self.options.get("caption", "Chronology")
-        lines = [f":::{{list-table}} {caption}", ":header-rows: 1", ":widths: 18 17 65",
-                 ":class: chronology longtable"]
-        if self.options.get("name"):
-            lines.append(f":name: {self.options['name']}")
-        lines.append("")
-        lines += ["* - Date", "  - Strand", "  - Event"]
+        table = nodes.table(classes=["chronology", "longtable", "colwidths-given"])
+        table += nodes.title(caption, caption)
+        group = nodes.tgroup(cols=3)
+        table += group
+        for width in COLUMN_WIDTHS:
+            group += nodes.colspec(colwidth=width)
+        head = nodes.thead()
+        head += self.row([[nodes.Text("Date")], [nodes.Text("Strand")], [nodes.Text("Event")]])
+        body = nodes.tbody()
         for event in rows:
-            text = event["event"].replace("\n", " ")
-            cite = f" {{footcite}}`{','.join(event['cite'])}`" if event["cite"] else ""
-            lines += [f"* - {display_date(event['date'])}", f"  - {LANES[event['lane']]}",
-                      f"  - {text}{cite}"]
-        lines.append(":::")
-        return self.parse_text_to_nodes("\n".join(lines), offset=self.content_offset)
+            text = " ".join(event["event"].split())
+            cells = [[nodes.Text(display_date(event["date"]))], [nodes.Text(LANES[event["lane"]])], [nodes.Text(text)]]
+            if event["cite"]:
+                cells[2] += self.footcite(event["cite"])
+            body += self.row(cells)
+        group += head
+        group += body
+        self.add_name(table)
+        return table
+
+    @staticmethod
+    def row(cells: list[list[nodes.Node]]) -> nodes.row:
+        row = nodes.row()
+        for content in cells:
+            entry = nodes.entry()
+            entry += nodes.paragraph("", "", *content)
+            row += entry
+        return row
+
+    def footcite(self, keys: list[str]) -> list[nodes.Node]:
+        """The footnote marks of ``{footcite}`key,...``, made by the book's own footcite role."""
+        text = ",".join(keys)
+        role, _messages = roles.role("footcite", self.state_machine.language, self.lineno, self.state.reporter)
+        made, problems = role("footcite", f"{{footcite}}`{text}`", text, self.lineno, self.state.inliner, {}, [])
+        return [*made, *problems]
 
 
 def setup(app):

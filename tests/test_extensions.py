@@ -142,3 +142,13 @@ def test_latex_summary_is_unnumbered_and_empty_notes_sections_are_dropped(tmp_pa
     assert off < summary < on < background  # numbering off for the summary only
     assert r"\section{Notes}" not in tex
     assert tex.count(r"\begin{footnote}") == 2  # the notes themselves are kept, at their marks
+
+
+def test_a_named_table_keeps_its_id_once_although_the_theme_wraps_it(tmp_path):
+    table = "```{list-table} Caption\n:name: tbl-named\n:header-rows: 1\n\n* - A\n  - B\n* - 1\n  - 2\n```\n"
+    out, warnings = build(tmp_path, ["briefing.a11y"], {"index.md": "# Tiny book\n\n" + table},
+                          conf='html_theme = "furo"\n')
+    assert warnings == "", warnings
+    page = soup(out / "index.html")
+    assert [tag.name for tag in page.select("[id='tbl-named']")] == ["table"]
+    assert page.select_one("div.table-wrapper > table#tbl-named") is not None
