@@ -82,7 +82,9 @@ bibtex_tooltips = True
 
 # -- Evidence (chapters/NAME.evidence.yaml; see briefing/evidence.py and CONTRIBUTING.md) -------
 briefing_evidence_required = [  # pages whose every citation must carry its passage
+    "chapters/00-summary",
     "chapters/04-current-talks",
+    "chapters/05-options-outlook",
 ]
 briefing_evidence_max_words = 30  # passages are short attributed quotations
 
