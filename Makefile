@@ -22,14 +22,17 @@ help:  ## List the targets
 	@echo "Briefing book targets (variables: PYTHON, VENVDIR, BUILDDIR, JOBS, SPHINXOPTS):"
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.x")'
-	@echo "Creating $(VENVDIR) from requirements.txt ..."
+	@echo "Creating $(VENVDIR) from requirements.txt, with the book's package (briefing/) in editable mode ..."
 	@rm -rf $(VENVDIR)
 	@if command -v uv >/dev/null 2>&1; then \
-	    uv venv -q --python $(PYTHON) $(VENVDIR) && uv pip install -q --python $(VENV_BIN)/python -r requirements.txt; \
+	    uv venv -q --python $(PYTHON) $(VENVDIR) && uv pip install -q --python $(VENV_BIN)/python -r requirements.txt \
+	        && uv pip install -q --python $(VENV_BIN)/python --no-deps -e .; \
 	else \
 	    $(PYTHON) -m venv $(VENVDIR) && $(VENV_BIN)/python -m pip install -q --disable-pip-version-check -r requirements.txt \
+	        2>&1 | { grep -v "^WARNING: Location 'file:" || true; } \
+	    && $(VENV_BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e . \
 	        2>&1 | { grep -v "^WARNING: Location 'file:" || true; }; \
 	fi
 	@touch $@

@@ -7,23 +7,22 @@ link checking. Values shown in several outputs (title, edition, as-of date) are 
 import datetime
 import os
 import subprocess
-import sys
 from pathlib import Path
 
+from briefing.dates import day_text
+
 ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT / "_ext"))
-from dates import day_text  # noqa: E402
 
 # -- Project facts (the one place to change edition and date) ---------------------------
 project = "Turkey, the S-400 and the F-35"
 subtitle = "A briefing book on the air-defence dispute and the way back to the Joint Strike Fighter"
 author = "Briefing book editors"
 edition = "First edition"
-as_of = datetime.date(2026, 11, 26)  # "Information as of": newest fact the book relies on
-as_of_text = day_text(as_of)  # "26 November 2026" in any locale
+briefing_as_of = datetime.date(2026, 11, 26)  # "Information as of": newest fact the book relies on
+as_of_text = day_text(briefing_as_of)  # "26 November 2026" in any locale
 version = "2026.11"
 release = f"information as of {as_of_text}"
-copyright = f"{as_of.year}, {author}. {edition}. Information as of {as_of_text}"
+copyright = f"{briefing_as_of.year}, {author}. {edition}. Information as of {as_of_text}"
 language = "en"
 today = as_of_text  # |today| never comes from the clock, so builds are reproducible
 
@@ -48,20 +47,20 @@ extensions = [
     "myst_parser",
     "sphinx_design",
     "sphinxcontrib.bibtex",
-    "dotfigures",  # figures/*.dot drawn by graphviz-pure (PyPI) for HTML; errors name the .dot file
-    # Local extensions, one module per feature, all in _ext/:
-    "bibcheck",  # validates references.bib (file:line errors) before sphinxcontrib-bibtex reads it
-    "bibstyle",  # citation style: titles as written, publisher, date, URL, access date, archive
-    "chronology",  # renders data/chronology.yaml as a table ({chronology} directive)
-    "corrections",  # renders data/corrections.yaml, the corrections log ({corrections} directive)
-    "timeline",  # draws the same data as a timeline figure ({timeline} directive)
-    "citecheck",  # a page with {footcite} must have a {footbibliography} (else LaTeX crashes)
-    "epubsupport",  # graphviz figures in the EPUB too
-    "evidence",  # each citation's supporting passage: checked, listed in the notes, shown on hover
-    "a11y",  # aria fixes to generated HTML (sidebar captions, bibliography list)
-    "opengraph",  # Open Graph and description tags so shared links preview well
-    "linkcheckplus",  # linkcheck: results written at once; requests to one host spaced out
-    "chaptermeta",  # shows owner, status and last_reviewed from chapter front matter
+    # The book's own extensions, one module per feature, in the briefing package (briefing/):
+    "briefing.dotfigures",  # figures/*.dot drawn by graphviz-pure (PyPI) for HTML; errors name the .dot file
+    "briefing.bibcheck",  # validates references.bib (file:line errors) before sphinxcontrib-bibtex reads it
+    "briefing.bibstyle",  # citation style: titles as written, publisher, date, URL, access date, archive
+    "briefing.chronology",  # renders data/chronology.yaml as a table ({chronology} directive)
+    "briefing.corrections",  # renders data/corrections.yaml, the corrections log ({corrections} directive)
+    "briefing.timeline",  # draws the same data as a timeline figure ({timeline} directive)
+    "briefing.citecheck",  # a page with {footcite} must have a {footbibliography} (else LaTeX crashes)
+    "briefing.latexlayout",  # PDF: unnumbered summary, no empty "Notes" headings (on the doctree, not the .tex)
+    "briefing.evidence",  # each citation's supporting passage: checked, listed in the notes, shown on hover
+    "briefing.a11y",  # aria fixes to generated HTML (sidebar captions, bibliography list)
+    "briefing.opengraph",  # Open Graph and description tags so shared links preview well
+    "briefing.linkcheckplus",  # linkcheck: results written at once; requests to one host spaced out
+    "briefing.chaptermeta",  # shows owner, status and last_reviewed from chapter front matter
 ]
 root_doc = "index"
 include_patterns = ["index.md", "chapters/**"]  # the book is these pages and nothing else
@@ -77,12 +76,15 @@ myst_substitutions = {"as_of": as_of_text, "edition": edition, "commit": commit,
 
 # -- BibTeX --------------------------------------------------------------------------------
 bibtex_bibfiles = ["references.bib"]
-bibtex_default_style = "briefing"  # registered by _ext/bibstyle.py: keeps titles as written
-bibtex_foot_reference_style = "briefingfoot"  # _ext/bibstyle.py: "12,13", never "1213"
+bibtex_default_style = "briefing"  # registered by briefing/bibstyle.py: keeps titles as written
+bibtex_foot_reference_style = "briefingfoot"  # briefing/bibstyle.py: "12,13", never "1213"
 bibtex_tooltips = True
 
-# -- Evidence (chapters/NAME.evidence.yaml; see _ext/evidence.py and CONTRIBUTING.md) -------
-briefing_evidence_required = ["chapters/01-background"]  # pages whose every citation must carry its passage
+# -- Evidence (chapters/NAME.evidence.yaml; see briefing/evidence.py and CONTRIBUTING.md) -------
+briefing_evidence_required = [  # pages whose every citation must carry its passage
+    "chapters/01-background",
+    "chapters/04-current-talks",
+]
 briefing_evidence_max_words = 30  # passages are short attributed quotations
 
 # -- Chronology data -----------------------------------------------------------------------
@@ -188,8 +190,8 @@ latex_domain_indices = False
 # The annexes become lettered appendices in the PDF (their toctree in index.md is HTML-only).
 latex_appendices = ["chapters/91-chronology", "chapters/92-glossary", "chapters/93-key-actors",
                     "chapters/94-corrections", "chapters/99-references"]
-# Pages that are unnumbered chapters in the PDF, as they are on the web (see tools/build.py).
-latex_unnumbered_docs = ["chapters/00-summary"]
+# Pages that are unnumbered chapters in the PDF, as they are on the web (briefing/latexlayout.py).
+briefing_latex_unnumbered_docs = ["chapters/00-summary"]
 latex_additional_files = []
 
 # -- EPUB ----------------------------------------------------------------------------------
@@ -199,7 +201,7 @@ epub_author = author
 epub_publisher = author
 epub_copyright = copyright
 epub_show_urls = "no"
-epub_exclude_files = ["search.html", "genindex.html"]
+epub_exclude_files = ["search.html", "genindex.html", ".buildinfo.bak"]  # Sphinx keeps the previous .buildinfo as .bak when the config changes
 
 # -- Link checking (make linkcheck; tools/linkcheck.py drives it) ---------------------------
 # Politeness: few workers, one retry, a bounded wait on 429s. tools/linkcheck.py adds a
@@ -207,7 +209,7 @@ epub_exclude_files = ["search.html", "genindex.html"]
 linkcheck_timeout = 20
 linkcheck_retries = 2
 linkcheck_workers = 3
-linkcheck_host_delay = 1.0  # seconds between two requests to the same host (_ext/linkcheckplus.py)
+briefing_linkcheck_host_delay = 1.0  # seconds between two requests to the same host (briefing/linkcheckplus.py)
 linkcheck_rate_limit_timeout = 60.0
 linkcheck_report_timeouts_as_broken = False
 linkcheck_anchors = True

@@ -1,4 +1,4 @@
-// Evidence tooltips (see _ext/evidence.py): each note mark is followed by a hidden
+// Evidence tooltips (see briefing/evidence.py): each note mark is followed by a hidden
 // <span class="evidence-tip"> holding the source and the supporting passage. CSS shows it on
 // hover and keyboard focus; this script ties it to the mark for screen readers, opens it on
 // the first tap on touch screens (a second tap follows the link to the note), keeps it inside

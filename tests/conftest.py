@@ -5,7 +5,6 @@ copy of the book (``book_copy``) and edits that.
 """
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -14,20 +13,18 @@ from pathlib import Path
 
 import pytest
 
+from briefing import bookconf
+from briefing.dates import source_date_epoch
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "_ext"))
-sys.path.insert(0, str(ROOT / "tools"))
 
 IGNORE_IN_COPY = shutil.ignore_patterns(".git", ".venv", "_build", "__pycache__", ".pytest_cache",
                                         "test-artifacts", ".linkcheck-cache", "node_modules")
 ARTIFACTS = ROOT / "test-artifacts"
 
-import bookconf  # noqa: E402
-from dates import source_date_epoch  # noqa: E402
-
 # Builds take their time from the book's as-of date (conf.py), as `make html` does: never
 # from the clock, and never from a date written into the tests.
-AS_OF = bookconf.load(ROOT)["as_of"]
+AS_OF = bookconf.load(ROOT)["briefing_as_of"]
 BUILD_ENV = {"SOURCE_DATE_EPOCH": source_date_epoch(AS_OF), "BRIEFING_COMMIT": "test"}
 
 

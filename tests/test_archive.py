@@ -15,14 +15,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import archive
 import pytest
 from conftest import ROOT
 
-sys.path.insert(0, str(ROOT / "_ext"))
-sys.path.insert(0, str(ROOT / "tools"))
-
-import archive  # noqa: E402
-from bibcheck import check_bibfile  # noqa: E402
+from briefing.bibcheck import check_bibfile
 
 AS_OF = "2026-11-26"
 ALPHA = "https://www.example.org/news/alpha"
@@ -107,15 +104,15 @@ class StandIn(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         if parts.path == "/wayback/available":
             query = parse_qs(parts.query)
-            original, endpoint, table = query["url"][0], "available", StandIn.answers
+            original, table = query["url"][0], StandIn.answers
             StandIn.log.append(("available", original, query.get("timestamp", [""])[0]))
             default = NONE
         elif parts.path.startswith("/save/"):
-            original, endpoint, table = self.path[len("/save/"):], "save", StandIn.saves
+            original, table = self.path[len("/save/"):], StandIn.saves
             StandIn.log.append(("save", original, ""))
             default = (502, {}, b"capture failed", 0)
         else:
-            original, endpoint, table, default = "", "", {}, (404, {}, b"", 0)
+            original, table, default = "", {}, (404, {}, b"", 0)
         if StandIn.bib is not None:
             StandIn.bib_seen[original] = StandIn.bib.read_text(encoding="utf-8")
         status, headers, body, sleep = table.get(original, default)
@@ -335,8 +332,9 @@ def test_without_network_it_stops_quickly_with_status_3(bib):
 
 
 def test_rendered_bibliography_shows_original_and_archived_links():
-    from bibstyle import BriefingStyle
     from pybtex.database import parse_string
+
+    from briefing.bibstyle import BriefingStyle
 
     snapshot = f"https://web.archive.org/web/20260302101500/{ALPHA}"
     data = parse_string(BIB.split("\n\n")[0].replace(

@@ -2,11 +2,11 @@
 
 import re
 
-import bibcheck
-import chronology
 import pytest
 from conftest import ROOT
-from evidence import citation_keys
+
+from briefing import bibcheck, chronology
+from briefing.evidence import citation_keys
 
 CITE = re.compile(r"\{(?:foot)?cite(?::[a-z]+)?\}`([^`]+)`")
 

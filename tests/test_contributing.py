@@ -9,10 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import lint
 import pytest
 import yaml
-
-import lint
 
 ROOT = Path(__file__).resolve().parent.parent
 GITHUB = ROOT / ".github"

@@ -2,15 +2,11 @@
 
 import io
 import re
-from pathlib import Path
 
 from sphinx.testing.util import SphinxTestApp
 
-EXT = Path(__file__).resolve().parent.parent / "_ext"
-CONF = f"""
-import sys
-sys.path.insert(0, {str(EXT)!r})
-extensions = ["myst_parser", "sphinxcontrib.bibtex", "corrections"]
+CONF = """
+extensions = ["myst_parser", "sphinxcontrib.bibtex", "briefing.corrections"]
 bibtex_bibfiles = ["refs.bib"]
 """
 BIB = "@misc{alpha,\n  title = {Alpha contract notice},\n  year = {2020},\n  url = {https://example.org/alpha}\n}\n"

@@ -9,20 +9,14 @@ from __future__ import annotations
 
 import io
 import re
-import textwrap
 from pathlib import Path
 
-import pytest
 from sphinx.testing.util import SphinxTestApp
 
-from evidence import citation_keys, normalise, quote_found, split_target, text_fragment, with_fragment
+from briefing.evidence import citation_keys, normalise, quote_found, split_target, text_fragment, with_fragment
 
-EXT = Path(__file__).resolve().parent.parent / "_ext"
-
-CONF = f"""
-import sys
-sys.path.insert(0, {str(EXT)!r})
-extensions = ["myst_parser", "sphinxcontrib.bibtex", "evidence"]
+CONF = """
+extensions = ["myst_parser", "sphinxcontrib.bibtex", "briefing.evidence"]
 bibtex_bibfiles = ["refs.bib"]
 bibtex_default_style = "plain"
 exclude_patterns = ["_build"]

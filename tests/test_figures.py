@@ -1,7 +1,6 @@
 """Figures are built from the book's data, captioned, described, numbered and deterministic."""
 
 import re
-import subprocess
 
 import pytest
 import yaml
@@ -67,8 +66,9 @@ def test_adding_an_event_to_the_data_changes_the_timeline(html_build, book_copy)
 
 def test_same_data_gives_the_same_figure_bytes(tmp_path):
     import datetime
-    import timeline
-    from chronology import load_events
+
+    from briefing import timeline
+    from briefing.chronology import load_events
     events = load_events(ROOT / "data" / "chronology.yaml")
     for fmt in ("svg", "pdf"):
         first, second = tmp_path / f"a.{fmt}", tmp_path / f"b.{fmt}"

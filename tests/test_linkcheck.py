@@ -114,12 +114,12 @@ def make_book(tmp_path, base, paths, host_delay=0.0):
     book.mkdir()
     for name in ("conf.py", "system-packages.txt"):
         shutil.copy(ROOT / name, book / name)
-    shutil.copytree(ROOT / "_ext", book / "_ext", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "briefing", book / "briefing", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "data", book / "data")
     (book / "references.bib").write_text("", encoding="utf-8")
     with (book / "conf.py").open("a", encoding="utf-8") as conf:
         conf.write(f"\nlinkcheck_timeout = 1\nlinkcheck_retries = 1\nlinkcheck_workers = 4\n"
-                   f"linkcheck_host_delay = {host_delay}\n")
+                   f"briefing_linkcheck_host_delay = {host_delay}\n")
     lines = ["# Links", ""] + [f"- [{name}]({base}{path})" for name, path in paths.items()]
     (book / "index.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return book
@@ -323,3 +323,44 @@ def test_requests_to_one_host_are_spaced_by_the_host_delay(server, tmp_path):
     stamps = sorted(Handler.times[path][0] for path in paths.values())
     gaps = [b - a for a, b in zip(stamps, stamps[1:])]
     assert min(gaps) >= 0.35, f"requests to one host {gaps} s apart with 4 workers and a 0.4 s delay"
+
+
+def test_host_delay_shim_fits_this_sphinx_and_refuses_another(monkeypatch):
+    """The per-host delay wraps a private Sphinx method: the suite fails the day Sphinx changes it."""
+    import sphinx
+    from sphinx.builders.linkcheck import HyperlinkAvailabilityCheckWorker
+    from sphinx.errors import ExtensionError
+
+    from briefing import linkcheckplus
+
+    linkcheckplus.check_shim()  # this Sphinx: the shim's assumptions hold
+    monkeypatch.setattr(sphinx, "version_info", (10, 0, 0, "final", 0))
+    with pytest.raises(ExtensionError, match="Re-read sphinx/builders/linkcheck.py"):
+        linkcheckplus.check_shim()
+    monkeypatch.undo()
+    monkeypatch.setattr(HyperlinkAvailabilityCheckWorker, "_check_uri", lambda self, uri: None)
+    with pytest.raises(ExtensionError):
+        linkcheckplus.check_shim()
+
+
+def test_linkcheck_builder_is_replaced_through_sphinx_and_restores_the_worker_after_its_run(server, tmp_path):
+    from sphinx.builders.linkcheck import HyperlinkAvailabilityCheckWorker
+    from sphinx.testing.util import SphinxTestApp
+
+    from briefing.linkcheckplus import PoliteLinkcheckBuilder
+
+    original = HyperlinkAvailabilityCheckWorker._check_uri
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "conf.py").write_text('extensions = ["myst_parser", "briefing.linkcheckplus"]\n'
+                                 "briefing_linkcheck_host_delay = 0.1\nlinkcheck_timeout = 2\n")
+    (src / "index.md").write_text(f"# Links\n\n- [a]({server}/ok/a)\n- [b]({server}/ok/b)\n")
+    app = SphinxTestApp("linkcheck", srcdir=src, builddir=tmp_path / "out")
+    try:
+        assert isinstance(app.builder, PoliteLinkcheckBuilder)
+        app.build()
+        lines = (app.outdir / "output.json").read_text().splitlines()
+        assert len(lines) == 2 and all('"status": "working"' in line for line in lines), lines
+    finally:
+        app.cleanup()
+    assert HyperlinkAvailabilityCheckWorker._check_uri is original

@@ -4,9 +4,10 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import bibcheck
 from bs4 import BeautifulSoup
 from conftest import ROOT
+
+from briefing import bibcheck
 
 MD_LINK = re.compile(r"\[[^\]]*\]\(\s*<?([^)\s>]+)>?[^)]*\)|<(https?://[^>\s]+)>|(?<![(<\[])\b(https?://[^\s)>\]]+)")
 SKIP_SCHEMES = {"http", "https", "mailto", "tel", "data", "javascript"}
@@ -65,7 +66,7 @@ def test_web_links_in_chapters_are_https_well_formed_and_not_tracking_or_search_
 
 def test_bib_urls_and_access_dates_are_well_formed_and_not_after_the_as_of_date():
     import conf
-    _data, problems = bibcheck.check_bibfile(ROOT / "references.bib", conf.as_of)
+    _data, problems = bibcheck.check_bibfile(ROOT / "references.bib", conf.briefing_as_of)
     assert not problems, "\n".join(f"references.bib:{line}: {msg}" for line, msg in problems)
 
 

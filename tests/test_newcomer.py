@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from conftest import AS_OF, BUILD_ENV, IGNORE_IN_COPY, ROOT, require_tool
 
-from chaptermeta import check_metadata
-from dates import commit_bound
+from briefing.chaptermeta import check_metadata
+from briefing.dates import commit_bound
 
 SYSTEM_TOOLS = ("dot", "xelatex", "pdflatex", "latexmk", "chromium", "chromium-browser", "pdftotext",
                 "pdftoppm", "faketime", "java")
@@ -133,7 +133,7 @@ def test_nothing_in_the_build_tools_or_tests_reads_the_wall_clock():
     # tools/linkcheck.py and tools/archive.py measure the web (cache age, a server's Retry-After),
     # not the book: they alone may ask the time.
     allowed = {ROOT / "tools" / "linkcheck.py", ROOT / "tools" / "archive.py"}
-    offenders = [f"{p.relative_to(ROOT)}:{n}" for folder in ("_ext", "tools", "tests")
+    offenders = [f"{p.relative_to(ROOT)}:{n}" for folder in ("briefing", "tools", "tests")
                  for p in sorted((ROOT / folder).rglob("*.py")) if p not in allowed and p.name != "test_newcomer.py"
                  for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if clock.search(line)]
     offenders += [f"conf.py:{n}" for n, line in enumerate((ROOT / "conf.py").read_text().splitlines(), 1)
@@ -156,8 +156,9 @@ def test_open_graph_and_description_tags_are_plain_text(html_build, page):
 
 def test_every_pin_installs_on_the_oldest_python_the_readme_allows():
     """README: "Python 3.11 or newer". Debian 12 ships 3.11.2; a pin needing 3.11.5 breaks `make html`."""
-    from packaging.specifiers import SpecifierSet
     from importlib.metadata import distribution
+
+    from packaging.specifiers import SpecifierSet
     pins = [line.split("==") for line in (ROOT / "requirements.txt").read_text().splitlines()
             if line and not line.startswith("#")]
     too_new = []

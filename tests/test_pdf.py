@@ -6,9 +6,10 @@ import shutil
 import subprocess
 import sys
 
-import bibcheck
 import pytest
 from conftest import BUILD_ENV, ROOT, build_pdf
+
+from briefing import bibcheck
 
 pytestmark = pytest.mark.pdf
 TURKISH = ["Erdoğan", "Türkiye", "İsmail Demir", "Savunma Sanayii Başkanlığı", "Mürted"]
@@ -68,8 +69,9 @@ def test_no_character_is_missing_from_the_fonts(pdf):
 
 
 def test_bibliography_holds_every_entry_under_one_references_heading(pdf, pdf_text):
-    import conf
     from pypdf import PdfReader
+
+    import conf
     data, _ = bibcheck.check_bibfile(ROOT / "references.bib", conf.as_of)
     def letters(value):  # LaTeX turns -- into a dash and ' into a curly quote: compare letters only
         return re.sub(r"\W", "", value)
@@ -149,3 +151,18 @@ def test_list_of_figures_and_list_of_tables_hold_their_entries_with_numbers_and_
     assert len(number_and_page.findall(figures)) >= 2, figures
     assert len(number_and_page.findall(tables)) >= 2, tables
     assert "Chronology" in tables and "A.1" in figures
+
+
+def test_sphinx_build_latexpdf_gives_the_same_pdf_text_as_make_pdf(pdf_text, tmp_path):
+    """Read the Docs runs plain `sphinx-build -M latexpdf`; nothing may depend on tools/build.py."""
+    env = dict(os.environ, **BUILD_ENV, LATEXMKOPTS="-interaction=nonstopmode -halt-on-error")
+    result = subprocess.run([sys.executable, "-m", "sphinx", "-M", "latexpdf", str(ROOT), str(tmp_path), "-q"],
+                            cwd=ROOT, capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    plain = subprocess.run(["pdftotext", "-enc", "UTF-8", str(tmp_path / "latex" / "briefing.pdf"), "-"],
+                           capture_output=True, text=True, check=True).stdout
+    assert plain == pdf_text
+    # and the layout the extension gives both: the summary unnumbered, no bare "Notes" headings
+    assert re.search(r"^Summary[ \t]*$", plain, re.MULTILINE)
+    assert not re.search(r"^\d+(\.\d+)*[ \t]+Summary", plain, re.MULTILINE)
+    assert not re.search(r"^(\d+(\.\d+)*[ \t]+)?Notes[ \t]*$", plain, re.MULTILINE)

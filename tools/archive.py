@@ -13,7 +13,7 @@ The snapshot URL is written exactly as the archive answered it (only ``http://we
 becomes ``https://web.archive.org``); it is never built from a pattern. An answer is rejected
 when its timestamp is not 14 digits, is after the book's as-of date (``as_of`` in conf.py), or
 when the URL it embeds is not the entry's ``url`` (the same rules the build checks, from
-``_ext/bibcheck.py``).
+``briefing/bibcheck.py``).
 
 The new field goes on its own line after the entry's ``urldate`` (or as the entry's last
 field), indented and aligned like the entry's other fields; no other byte of the file changes.
@@ -45,10 +45,10 @@ from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode, urljoin, urlsplit
 from urllib.request import HTTPRedirectHandler, Request, build_opener
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "_ext"))
+from briefing.bibcheck import ARCHIVE, ENTRY_START, BibProblem, archive_problems, parse_bibfile
 
-from bibcheck import ARCHIVE, ENTRY_START, BibProblem, archive_problems, parse_bibfile  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+
 
 API = "https://archive.org/wayback/available"
 SAVE_API = "https://web.archive.org/save"
@@ -369,10 +369,10 @@ def write_archiveurl(bib: Path, key: str, snapshot: str):
 # -- The run -----------------------------------------------------------------------------------
 
 def conf_as_of() -> datetime.date:
-    import bookconf
-    value = bookconf.load(ROOT).get("as_of")
+    from briefing import bookconf
+    value = bookconf.load(ROOT).get("briefing_as_of")
     if not isinstance(value, datetime.date):
-        sys.exit("error: conf.py has no as_of date")
+        sys.exit("error: conf.py has no briefing_as_of date")
     return value
 
 

@@ -14,28 +14,22 @@ Usage: python tools/build.py {html,pdf,epub} [--builddir _build] -- [sphinx-buil
 
 import argparse
 import os
-import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+from briefing import bibcheck, bookconf, chronology, dates
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import bookconf  # noqa: E402
 
 
 def source_date_epoch(conf: dict) -> str:
-    sys.path.insert(0, str(ROOT / "_ext"))
-    import dates
-    return dates.source_date_epoch(conf["as_of"])
+    return dates.source_date_epoch(conf["briefing_as_of"])
 
 
 def preflight(conf: dict) -> None:
     """Stop with one line naming the file when an input the build needs is missing or broken."""
-    sys.path.insert(0, str(ROOT / "_ext"))
-    import bibcheck
-    import chronology
 
     for name in conf.get("bibtex_bibfiles", []):
         try:
@@ -47,45 +41,6 @@ def preflight(conf: dict) -> None:
         chronology.load_events(ROOT / conf.get("briefing_chronology", "data/chronology.yaml"))
     except chronology.ChronologyError as err:
         sys.exit(f"error: {str(err).replace(str(ROOT) + '/', '')}")
-
-
-def unnumber_chapters(tex: Path, docnames: list[str]) -> None:
-    """Turn the chapters of the given documents into unnumbered ones, sections included.
-
-    On the web the summary has no number and "1." is the background chapter; the PDF numbers
-    chapters the same way, so "chapter 3" means the same chapter in both.
-    """
-    lines = tex.read_text(encoding="utf-8").split("\n")
-    inside = False
-    for index, line in enumerate(lines):
-        if line.startswith("\\chapter{"):
-            marker = lines[index + 1] if index + 1 < len(lines) else ""
-            inside = any(f"\\detokenize{{{doc}::doc}}" in marker for doc in docnames)
-            if inside:
-                title = line[len("\\chapter{"):-1]
-                lines[index] = (f"\\chapter*{{{title}}}\\addcontentsline{{toc}}{{chapter}}{{{title}}}"
-                                f"\\markboth{{{title}}}{{{title}}}")
-        elif inside and line.startswith(("\\section{", "\\subsection{")):
-            lines[index] = line.replace("section{", "section*{", 1)
-    tex.write_text("\n".join(lines), encoding="utf-8")
-
-
-def drop_empty_notes_headings(tex: Path) -> None:
-    """Remove each chapter's "Notes" heading: in the PDF its notes are page-bottom footnotes,
-    so the heading would stand over an empty space (and add a useless bookmark)."""
-    lines = tex.read_text(encoding="utf-8").split("\n")
-    keep = []
-    skip_label = False
-    for line in lines:
-        if line.startswith(("\\section{Notes}", "\\section*{Notes}")):
-            skip_label = True
-            continue
-        if skip_label and line.startswith("\\label{"):
-            skip_label = False
-            continue
-        skip_label = False
-        keep.append(line)
-    tex.write_text("\n".join(keep), encoding="utf-8")
 
 
 def system_packages() -> list[str]:
@@ -153,8 +108,6 @@ def main() -> None:
         latex = build / "latex"
         # The LaTeX builder keeps its own doctrees: HTML-only settings differ between builders.
         sphinx("latex", latex, build / "doctrees-latex", args.options)
-        unnumber_chapters(latex / "briefing.tex", conf.get("latex_unnumbered_docs", []))
-        drop_empty_notes_headings(latex / "briefing.tex")
         env = dict(os.environ, LATEXMKOPTS="-interaction=nonstopmode -halt-on-error -file-line-error")
         result = subprocess.run(["make", "-C", str(latex), "all-pdf"], env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -4,16 +4,15 @@ Columns: citations (each key of each ``{footcite}``), passages in the chapter's 
 citations whose key names no passage, translated passages, sentences (one per line, house
 style) that carry no citation at all, and the keys cited without any passage: sources whose
 page did not yield a supporting passage, to be replaced or dropped. Reads the sources only;
-the build enforces the same rules (``_ext/evidence.py``).
+the build enforces the same rules (``briefing/evidence.py``).
 """
 
 import re
-import sys
 from pathlib import Path
 
+from briefing.evidence import evidence_path, load_evidence, split_target
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "_ext"))
-from evidence import evidence_path, load_evidence, split_target  # noqa: E402
 
 CITE = re.compile(r"\{footcite\}`([^`]+)`")
 NOT_PROSE = re.compile(r"^\s*($|#|```|:::|:[a-z]+:|\(|---|[a-z_]+:\s|\|)")

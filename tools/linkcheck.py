@@ -41,7 +41,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
 URL_IN_MD = re.compile(r"\]\(\s*<?(https?://[^)\s>]+)|<(https?://[^>\s]+)>")
 URL_IN_BIB = re.compile(r"^\s*(url|archiveurl)\s*=\s*[{\"]\s*([^}\"]+?)\s*[}\"]", re.MULTILINE | re.IGNORECASE)
 # Sphinx reports an HTTP error as requests words it: "404 Client Error: Not Found for url: URL".
@@ -224,8 +223,9 @@ def main() -> int:
     cache_path = Path(args.cache) if args.cache else srcdir / ".linkcheck-cache" / "results.json"
     started = time.monotonic()
 
-    import bookconf
     import passagecheck
+
+    from briefing import bookconf
     conf = bookconf.load(srcdir)
     blocked = conf.get("LINKCHECK_BLOCKED_SITES", {})
     links = source_links(srcdir)
@@ -282,8 +282,7 @@ def main() -> int:
     deadline = started + args.max_seconds
     fetched = passagecheck.check({u: by_url[u] for u in answering - fresh_content},
                                  timeout=float(conf.get("linkcheck_timeout", 20)),
-                                 host_delay=float(conf.get("briefing_linkcheck_host_delay",
-                                                           conf.get("linkcheck_host_delay", 1.0))),
+                                 host_delay=float(conf.get("briefing_linkcheck_host_delay", 1.0)),
                                  deadline=deadline, headers=conf.get("linkcheck_request_headers", {}).get("*"))
     for url, (group, detail) in fetched.items():
         if group != "unreachable":

@@ -18,15 +18,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sys
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from briefing.bibcheck import parse_bibfile
+from briefing.evidence import load_evidence, normalise
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "_ext"))
-from bibcheck import parse_bibfile  # noqa: E402
-from evidence import load_evidence, normalise  # noqa: E402
 
 MISSING = re.compile(r"\b(404|page not found|not found|page (does not|doesn't|could not be found)|"
                      r"no longer (available|exists)|content (is )?unavailable|error 404)\b", re.IGNORECASE)

@@ -10,18 +10,16 @@ before the as-of date, still in draft, or with invalid metadata are flagged. Exi
 
 import argparse
 import datetime
-import sys
 from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "_ext"))
-from chaptermeta import check_metadata  # noqa: E402
-from dates import commit_bound  # noqa: E402
+from briefing import bookconf
+from briefing.chaptermeta import check_metadata
+from briefing.dates import commit_bound
 
-sys.path.insert(0, str(ROOT / "tools"))
-import bookconf  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+
 
 
 def front_matter(path: Path) -> dict:
@@ -36,7 +34,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-age-days", type=int, default=90)
     args = parser.parse_args()
-    as_of = bookconf.load(ROOT)["as_of"]
+    as_of = bookconf.load(ROOT)["briefing_as_of"]
     rows = []
     for path in sorted((ROOT / "chapters").glob("*.md")):
         meta = front_matter(path)

@@ -29,7 +29,7 @@ import datetime
 from docutils import nodes
 from sphinx.util import logging
 
-from dates import commit_bound, iso_text
+from .dates import commit_bound, iso_text
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def add_meta_line(app, doctree):
         return
     meta = app.env.metadata.get(docname, {})
     bound = commit_bound(app.srcdir, str(app.env.doc2path(docname, False)))
-    for problem in check_metadata(meta, app.config.as_of, bound):
+    for problem in check_metadata(meta, app.config.briefing_as_of, bound):
         logger.warning(problem, location=(docname, 1), type="chaptermeta")
     section = next(iter(doctree.findall(nodes.section)), None)
     if section is None:
@@ -94,6 +94,6 @@ def add_meta_line(app, doctree):
 
 
 def setup(app):
-    app.setup_extension("bibcheck")  # registers and checks the book's as_of
+    app.setup_extension("briefing.bibcheck")  # registers and checks the book's as_of
     app.connect("doctree-read", add_meta_line)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -19,7 +19,7 @@ from docutils.parsers.rst import directives
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from chronology import LANES, display_date, load_events, parse_date
+from .chronology import LANES, display_date, load_events, parse_date
 
 logger = logging.getLogger(__name__)
 
@@ -157,8 +157,8 @@ def visit_other(self, node):
 
 
 def setup(app):
-    app.setup_extension("chronology")
-    app.add_node(timeline_node, html=(visit_html, None), latex=(visit_latex, None), epub=(visit_html, None),
+    app.setup_extension("briefing.chronology")
+    app.add_node(timeline_node, html=(visit_html, None), latex=(visit_latex, None),
                  text=(visit_other, None), man=(visit_other, None), texinfo=(visit_other, None))
     app.add_directive("timeline", TimelineDirective)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -25,7 +25,7 @@ from docutils.parsers.rst import directives
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from dates import iso_text, yaml_loader
+from .dates import iso_text, yaml_loader
 
 logger = logging.getLogger(__name__)
 
@@ -156,6 +156,6 @@ class ChronologyDirective(SphinxDirective):
 
 
 def setup(app):
-    app.add_config_value("briefing_chronology", "data/chronology.yaml", "env")
+    app.add_config_value("briefing_chronology", "data/chronology.yaml", "env", types=frozenset({str}))
     app.add_directive("chronology", ChronologyDirective)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

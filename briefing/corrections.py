@@ -28,7 +28,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.typing import ExtensionMetadata
 
-from dates import day_text, yaml_loader
+from .dates import day_text, yaml_loader
 
 logger = logging.getLogger(__name__)
 FIELDS = ("date", "chapter", "was", "now", "cite")

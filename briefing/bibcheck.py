@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 from sphinx.errors import ConfigError
 from sphinx.util import logging
 
-from dates import commit_bound
+from .dates import commit_bound
 
 logger = logging.getLogger(__name__)
 
@@ -194,7 +194,7 @@ def check_bibfile(path: Path, as_of: datetime.date, bound: datetime.date | None 
                                       int(day) if day.isdigit() else 1)
             if published > as_of:
                 problems.append((line, f"{key}: published {published} is after the book's as-of date {as_of} "
-                                 "(information newer than the book: move as_of in conf.py)"))
+                                 "(information newer than the book: move briefing_as_of in conf.py)"))
         urldate = fields.get("urldate", "").strip()
         if urldate:
             try:
@@ -223,9 +223,9 @@ def check_bibfile(path: Path, as_of: datetime.date, bound: datetime.date | None 
 
 
 def _check(app, config):
-    as_of = config.as_of
+    as_of = config.briefing_as_of
     if not isinstance(as_of, datetime.date):
-        raise ConfigError("conf.py must set as_of to a datetime.date (the book's information date)")
+        raise ConfigError("conf.py must set briefing_as_of to a datetime.date (the book's information date)")
     for name in config.bibtex_bibfiles or []:
         path = Path(app.confdir) / name
         try:
@@ -237,6 +237,6 @@ def _check(app, config):
 
 
 def setup(app):
-    app.add_config_value("as_of", None, "env", types=frozenset({datetime.date}))
+    app.add_config_value("briefing_as_of", None, "env", types=frozenset({datetime.date}))
     app.connect("config-inited", _check, priority=100)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

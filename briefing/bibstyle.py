@@ -22,7 +22,7 @@ from pybtex.richtext import HRef, Tag, Text
 from pybtex.style import FormattedEntry
 from pybtex.style.formatting.unsrt import Style as UnsrtStyle
 
-from dates import MONTHS, iso_text, month_text
+from .dates import MONTHS, iso_text, month_text
 
 
 def _plain(value: str) -> str:
