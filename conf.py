@@ -83,6 +83,7 @@ bibtex_tooltips = True
 # -- Evidence (chapters/NAME.evidence.yaml; see briefing/evidence.py and CONTRIBUTING.md) -------
 briefing_evidence_required = [  # pages whose every citation must carry its passage
     "chapters/00-summary",
+    "chapters/01-background",
     "chapters/03-legislation-sanctions",
     "chapters/04-current-talks",
     "chapters/05-options-outlook",
