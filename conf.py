@@ -82,7 +82,7 @@ bibtex_foot_reference_style = "briefingfoot"  # _ext/bibstyle.py: "12,13", never
 bibtex_tooltips = True
 
 # -- Evidence (chapters/NAME.evidence.yaml; see _ext/evidence.py and CONTRIBUTING.md) -------
-briefing_evidence_required = []  # pages whose every citation must carry its passage
+briefing_evidence_required = ["chapters/02-expulsion-2019"]  # pages whose every citation must carry its passage
 briefing_evidence_max_words = 30  # passages are short attributed quotations
 
 # -- Chronology data -----------------------------------------------------------------------
