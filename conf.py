@@ -81,13 +81,7 @@ bibtex_foot_reference_style = "briefingfoot"  # briefing/bibstyle.py: "12,13", n
 bibtex_tooltips = True
 
 # -- Evidence (chapters/NAME.evidence.yaml; see briefing/evidence.py and CONTRIBUTING.md) -------
-briefing_evidence_required = [  # pages whose every citation must carry its passage
-    "chapters/00-summary",
-    "chapters/01-background",
-    "chapters/03-legislation-sanctions",
-    "chapters/04-current-talks",
-    "chapters/05-options-outlook",
-]
+briefing_evidence_required = ["chapters/0*"]  # the summary and every core chapter, new ones included
 briefing_evidence_max_words = 30  # passages are short attributed quotations
 
 # -- Chronology data -----------------------------------------------------------------------
