@@ -164,9 +164,13 @@ def test_contributor_following_contributing_md_gets_a_green_check(book_copy):
     text = text.replace("## PLACEHOLDER: first section heading", "## First section")
     text = text.replace("## PLACEHOLDER: second section heading", "## Second section")
     text = re.sub(r"PLACEHOLDER: write one sentence per line\.\n[^\n]*\n",
-                  f"A sourced statement made in 2019.{{footcite}}`{keys[0]}`\n", text)
-    text = re.sub(r"PLACEHOLDER: attribute[^\n]*\n", f"Another sourced statement.{{footcite}}`{keys[1]}`\n", text)
+                  f"A sourced statement made in 2019.{{footcite}}`{keys[0]}#first`\n", text)
+    text = re.sub(r"PLACEHOLDER: attribute[^\n]*\n", f"Another sourced statement.{{footcite}}`{keys[1]}#second`\n", text)
     new.write_text(text, encoding="utf-8")
+    evidence = new.with_suffix(".evidence.yaml")  # written by make chapter, next to the chapter
+    assert evidence.exists()
+    evidence.write_text(evidence.read_text(encoding="utf-8") + f'{keys[0]}:\n  first:\n    text: "the first passage"\n'
+                        f'{keys[1]}:\n  second:\n    text: "the second passage"\n', encoding="utf-8")
     assert "PLACEHOLDER" not in text
     build = sphinx_build(book_copy, book_copy / "_build" / "html")
     assert build.returncode == 0, "\n".join(build.warnings)

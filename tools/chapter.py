@@ -46,6 +46,9 @@ def main() -> None:
         owner = name or "PLACEHOLDER: your name"
     template = (root / "templates" / "chapter.md").read_text(encoding="utf-8")
     path.write_text(template.format(owner=owner, label=f"ch-{slug}", title=args.title.strip()), encoding="utf-8")
+    evidence = path.with_suffix(".evidence.yaml")  # the passages live next to the chapter
+    evidence_template = (root / "templates" / "chapter.evidence.yaml").read_text(encoding="utf-8")
+    evidence.write_text(evidence_template.format(stem=path.stem), encoding="utf-8")
     index = root / "index.md"
     text = index.read_text(encoding="utf-8")
     core = re.findall(r"^chapters/[0-8][0-9]-[^\n]+$", text, flags=re.MULTILINE)
@@ -54,8 +57,9 @@ def main() -> None:
         sys.exit("error: index.md has no numbered chapter toctree to add to")
     text = text.replace(anchor + "\n", f"{anchor}\nchapters/{path.stem}\n", 1)
     index.write_text(text, encoding="utf-8")
-    print(f"Created {path.relative_to(root)} (label ch-{slug}) and added it to index.md's toctree.\n"
-          f"Replace every PLACEHOLDER, cite your sources, then run `make html` and `make test`.")
+    print(f"Created {path.relative_to(root)} (label ch-{slug}) and {evidence.relative_to(root)}, and added the "
+          f"chapter to index.md's toctree.\nReplace every PLACEHOLDER, cite your sources with their passages, "
+          f"then run `make html` and `make test`.")
 
 
 if __name__ == "__main__":
