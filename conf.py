@@ -198,7 +198,8 @@ epub_author = author
 epub_publisher = author
 epub_copyright = copyright
 epub_show_urls = "no"
-epub_exclude_files = ["search.html", "genindex.html", ".buildinfo.bak"]  # Sphinx keeps the previous .buildinfo as .bak when the config changes
+# .buildinfo.bak: Sphinx keeps the previous .buildinfo under that name when the config changes
+epub_exclude_files = ["search.html", "genindex.html", ".buildinfo.bak"]
 
 # -- Link checking (make linkcheck; tools/linkcheck.py drives it) ---------------------------
 # Politeness: few workers, one retry, a bounded wait on 429s. tools/linkcheck.py adds a

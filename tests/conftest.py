@@ -99,5 +99,3 @@ def pdf(tmp_path_factory):
 @pytest.fixture(scope="session")
 def pdf_text(pdf):
     return subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-
-
