@@ -133,6 +133,7 @@ latex_elements = {
     "babel": r"\usepackage[english]{babel}",
     "preamble": rf"""
 \usepackage{{titlesec}}
+\usepackage{{xurl}}  % long URLs in notes and references break anywhere, never past the margin
 \titleformat{{\chapter}}[display]{{\normalfont\sffamily\bfseries\Large\color{{TitleColor}}}}
   {{\chaptertitlename\ \thechapter}}{{6pt}}{{\LARGE}}[\vspace{{2pt}}\titlerule]
 \titlespacing*{{\chapter}}{{0pt}}{{0pt}}{{18pt}}
