@@ -68,11 +68,12 @@ archive: ensure-venv  ## Add archived-copy URLs to references.bib from the Wayba
 bench: ensure-venv  ## Benchmark build and test times; prints a table
 	@$(VENV_BIN)/python tools/bench.py
 
-lint: ensure-venv  ## Check whitespace, YAML, spelling and unsafe HTML (as pre-commit does)
-	@$(VENV_BIN)/python tools/lint.py
+lint: ensure-venv  ## Run every lint hook of .pre-commit-config.yaml on all files (whitespace, YAML, spelling, unsafe HTML, ruff)
+	$(VENV_BIN)/pre-commit run --all-files --show-diff-on-failure
 
-pin: ensure-venv  ## Regenerate requirements.txt pins from requirements.in in a scratch venv
-	@$(VENV_BIN)/python tools/pin.py
+pin: ensure-venv  ## Regenerate requirements.txt (exact pins) from requirements.in with pip-compile
+	CUSTOM_COMPILE_COMMAND="make pin" $(VENV_BIN)/pip-compile --quiet --no-annotate --strip-extras \
+	    --no-emit-index-url --no-emit-find-links --output-file requirements.txt requirements.in
 
 evidence-report: ensure-venv  ## Per chapter: citations, passages, citations without passage, uncited sentences
 	@$(VENV_BIN)/python tools/evidence_report.py

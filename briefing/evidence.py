@@ -218,7 +218,8 @@ class EvidenceFootCiteRole(FootCiteRole):
             chosen.append((key, pid))
             used = self.env.briefing_evidence_used.setdefault(docname, set())
             used.add((key, pid))
-        self.text = ",".join(key for key, _pid in targets)
+        # One mark per source: a sentence citing two passages of one page gets one note, with both.
+        self.text = ",".join(dict.fromkeys(key for key, _pid in targets))
         result, messages = super().run()
         if chosen:
             # Each mark stands for one key: give it that key's passage(s).

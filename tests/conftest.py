@@ -15,11 +15,11 @@ import pytest
 
 from briefing import bookconf
 from briefing.dates import source_date_epoch
+from briefing.project import COPY_IGNORE
 
 ROOT = Path(__file__).resolve().parent.parent
 
-IGNORE_IN_COPY = shutil.ignore_patterns(".git", ".venv", "_build", "__pycache__", ".pytest_cache",
-                                        "test-artifacts", ".linkcheck-cache", "node_modules")
+IGNORE_IN_COPY = COPY_IGNORE
 ARTIFACTS = ROOT / "test-artifacts"
 
 # Builds take their time from the book's as-of date (conf.py), as `make html` does: never
@@ -99,5 +99,3 @@ def pdf(tmp_path_factory):
 @pytest.fixture(scope="session")
 def pdf_text(pdf):
     return subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-
-

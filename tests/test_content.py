@@ -6,12 +6,12 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 from conftest import ROOT, sphinx_build
 
 from briefing import bibcheck
 from briefing.chaptermeta import check_metadata
 from briefing.evidence import citation_keys
+from briefing.project import front_matter
 
 CHAPTERS = sorted((ROOT / "chapters").glob("*.md"))
 CORE = [p for p in CHAPTERS if re.match(r"0[1-4]-", p.name)]
@@ -20,13 +20,6 @@ FACT = re.compile(r"\b(1[89]\d\d|20\d\d)\b|\$|£|€|\b(billion|million|percent|
                   r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b")
 PLACEHOLDER = re.compile(r"PLACEHOLDER")
 UNSAFE_HTML = re.compile(r"<\s*(script|iframe|object|embed)\b|\son[a-z]+\s*=", re.IGNORECASE)
-
-
-def front_matter(path: Path) -> dict:
-    text = path.read_text(encoding="utf-8")
-    if not text.startswith("---\n"):
-        return {}
-    return yaml.safe_load(text[4:text.find("\n---", 4)]) or {}
 
 
 def segments(path: Path):

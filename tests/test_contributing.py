@@ -1,6 +1,7 @@
 """Contributor tooling: CI workflows, issue forms, Read the Docs and pre-commit configs, lint.
 
-Fast and offline: these tests read configuration files and run tools/lint.py; nothing is built.
+Fast and offline: these tests read configuration files and run the lint hooks of
+.pre-commit-config.yaml with the same tools, pinned in .venv; nothing is built.
 """
 
 import re
@@ -9,9 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import lint
 import pytest
 import yaml
+from identify import identify
 
 ROOT = Path(__file__).resolve().parent.parent
 GITHUB = ROOT / ".github"
@@ -51,7 +52,7 @@ def test_the_expected_files_exist():
                 ".github/ISSUE_TEMPLATE/new-chapter.yml", ".github/ISSUE_TEMPLATE/source-correction.yml",
                 ".github/ISSUE_TEMPLATE/broken-link.yml", ".github/workflows/pr.yml",
                 ".github/workflows/linkcheck.yml", ".github/workflows/publish.yml", ".readthedocs.yaml",
-                ".pre-commit-config.yaml", ".codespell-words.txt", "tools/lint.py"]
+                ".pre-commit-config.yaml", ".codespell-words.txt", ".github/dependabot.yml"]
     missing = [path for path in expected if not (ROOT / path).is_file()]
     assert not missing, f"missing: {missing}"
 
@@ -154,9 +155,76 @@ def test_readthedocs_builds_the_pdf_strictly():
     assert {"requirements": "requirements.txt"} in config["python"]["install"]
 
 
-def test_lint_passes_on_the_repository():
-    result = subprocess.run([sys.executable, "tools/lint.py"], cwd=ROOT, capture_output=True, text=True)
-    assert result.returncode == 0, f"tools/lint.py found problems:\n{result.stdout}{result.stderr}"
+VENV_BIN = Path(sys.executable).parent
+HOOKS = [hook for repo in load(ROOT / ".pre-commit-config.yaml")["repos"] for hook in repo["hooks"]]
+
+
+def lint(files: list[Path], root: Path = ROOT) -> tuple[int, str]:
+    """Run every hook of .pre-commit-config.yaml on ``files`` as pre-commit would, offline.
+
+    Python hooks run their entry, with their args, from .venv (the same pinned versions, see
+    test_lint_hooks_are_local_pinned_and_pinned_alike); pygrep hooks are the regex itself.
+    Returns the worst exit status and everything the hooks printed, with paths relative to ``root``.
+    """
+    status, out = 0, []
+    if not (root / ".git").exists():  # pre-commit, and so its hooks, always run in a repository
+        subprocess.run(["git", "init", "-q", str(root)], check=True)
+    words = root / ".codespell-words.txt"  # the hooks' args name it relative to the repository
+    if not words.exists():
+        shutil.copyfile(ROOT / words.name, words)
+    for hook in HOOKS:
+        chosen = [f for f in files if re.search(hook.get("files", ""), f.relative_to(root).as_posix())
+                  and set(hook.get("types", [])) <= identify.tags_from_path(str(f))]
+        if not chosen:
+            continue
+        if hook["language"] == "pygrep":
+            pattern = re.compile(hook["entry"])
+            for f in chosen:
+                for number, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1):
+                    if pattern.search(line):
+                        status = 1
+                        out.append(f"{f.relative_to(root)}:{number}:{line} [{hook['id']}]")
+            continue
+        command, *rest = hook["entry"].split()
+        result = subprocess.run([str(VENV_BIN / command), *rest, *hook.get("args", []),
+                                 *[str(f.relative_to(root)) for f in chosen]],
+                                cwd=root, capture_output=True, text=True)
+        status = max(status, result.returncode)
+        out.append(f"[{hook['id']}] {result.stdout}{result.stderr}")
+    return status, "\n".join(out)
+
+
+def test_lint_hooks_are_local_pinned_and_pinned_alike():
+    """One definition, PyPI only, one version of each tool (the one in requirements.txt)."""
+    config = load(ROOT / ".pre-commit-config.yaml")
+    assert [repo["repo"] for repo in config["repos"]] == ["local"]
+    pins = dict(line.split("==") for line in (ROOT / "requirements.txt").read_text().splitlines()
+                if "==" in line and not line.startswith("#"))
+    for hook in HOOKS:
+        assert hook["language"] in {"python", "pygrep"}, hook["id"]
+        for requirement in hook.get("additional_dependencies", []):
+            package, version = requirement.split("==")
+            assert pins.get(package) == version, f"{hook['id']}: {requirement}, requirements.txt has {pins.get(package)}"
+    assert {"ruff", "codespell", "trailing-whitespace", "check-yaml", "no-unsafe-html"} <= {h["id"] for h in HOOKS}
+    assert not (ROOT / "tools" / "lint.py").exists(), "lint is defined once, in .pre-commit-config.yaml"
+
+
+def test_make_lint_runs_pre_commit_on_all_files():
+    recipe = re.search(r"^lint:.*\n\t(.*)$", (ROOT / "Makefile").read_text(encoding="utf-8"), re.MULTILINE).group(1)
+    assert "pre-commit run --all-files" in recipe
+
+
+def test_lint_passes_on_the_repository(tmp_path):
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True).stdout.split("\0")
+    copy = tmp_path / "repo"
+    files = []
+    for relative in filter(None, tracked):
+        if (ROOT / relative).is_file():  # the fixers edit files: they run on a copy
+            (copy / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(ROOT / relative, copy / relative)
+            files.append(copy / relative)
+    status, output = lint(files, copy)
+    assert status == 0, output
 
 
 @pytest.fixture
@@ -166,25 +234,18 @@ def planted_chapter(tmp_path) -> Path:
     chapter = tmp_path / "chapters" / source.name
     chapter.parent.mkdir()
     shutil.copyfile(source, chapter)
-    assert lint.lint([chapter]) == [], "the unmodified copy should be clean"
+    assert lint([chapter], tmp_path)[0] == 0, "the unmodified copy should be clean"
     with chapter.open("a", encoding="utf-8") as handle:
         handle.write('\n<script>alert("x")</script>\n\n<a href="#" onclick="steal()">click</a>\n')
     return chapter
 
 
-def test_lint_catches_script_and_event_handler(planted_chapter):
-    problems = lint.lint([planted_chapter])
-    assert any("<script>" in problem for problem in problems), problems
-    assert any("onclick=" in problem for problem in problems), problems
+def test_lint_catches_script_and_event_handler_at_their_lines(planted_chapter):
+    status, output = lint([planted_chapter], planted_chapter.parent.parent)
     lines = len(planted_chapter.read_text(encoding="utf-8").splitlines())
-    assert any(problem.endswith("not allowed in a chapter") and f":{lines}:" in problem for problem in problems)
-
-
-def test_lint_exits_nonzero_on_a_planted_file(planted_chapter):
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "lint.py"), str(planted_chapter)],
-                            cwd=ROOT, capture_output=True, text=True)
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert re.search(r"chapters/\S+\.md:\d+: raw <script>", result.stdout), result.stdout
+    assert status == 1
+    assert re.search(rf"chapters/\S+\.md:{lines - 2}:<script>.*\[no-unsafe-html\]", output), output
+    assert re.search(rf"chapters/\S+\.md:{lines}:.*onclick=.*\[no-event-handlers\]", output), output
 
 
 def test_lint_reports_whitespace_yaml_and_spelling(tmp_path):
@@ -193,11 +254,12 @@ def test_lint_reports_whitespace_yaml_and_spelling(tmp_path):
     sample.write_text("A line with a trailing space \nTeh end", encoding="utf-8")
     broken = tmp_path / "broken.yml"
     broken.write_text("key: [unclosed\n", encoding="utf-8")
-    problems = "\n".join(lint.lint([sample, broken]))
-    assert "sample.md:1: trailing whitespace" in problems
-    assert "sample.md:2: no newline at end of file" in problems
-    assert "broken.yml" in problems and "invalid YAML" in problems
-    assert "sample.md:2: spelling: Teh" in problems
+    status, output = lint([sample, broken], tmp_path)
+    assert status != 0
+    assert "[trailing-whitespace] Fixing chapters/sample.md" in output
+    assert "[end-of-file-fixer] Fixing chapters/sample.md" in output
+    assert "broken.yml" in output.split("[check-yaml]")[1]
+    assert "chapters/sample.md:2: Teh ==> The" in output
 
 
 def test_lint_does_not_flag_ordinary_prose_or_urls(tmp_path):
@@ -205,4 +267,5 @@ def test_lint_does_not_flag_ordinary_prose_or_urls(tmp_path):
     sample.parent.mkdir()
     sample.write_text("Talks on the S-400 went on.\nSee <https://example.org/a?session=1&location=2>.\n",
                       encoding="utf-8")
-    assert lint.check_unsafe_html(sample, sample.read_text(encoding="utf-8")) == []
+    status, output = lint([sample], tmp_path)
+    assert status == 0, output

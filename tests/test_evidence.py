@@ -189,3 +189,16 @@ def test_evidence_report_counts_citations_passages_and_gaps(tmp_path):
     (tmp_path / "chapters" / "01-one.evidence.yaml").write_text(EVIDENCE, encoding="utf-8")
     rows = list(evidence_report.chapter_rows(tmp_path))
     assert rows == [("01-one.md", 3, 3, 1, 1, 1, ["gamma"])]
+
+
+def test_two_passages_of_one_source_in_one_citation_make_one_mark_with_both(tmp_path):
+    from bs4 import BeautifulSoup
+    chapter = CHAPTER.replace("{footcite}`alpha#ready`\n", "{footcite}`alpha#ready,alpha#second`\n\n")
+    out, warnings = build(tmp_path, chapter=chapter)
+    assert "WARNING" not in warnings, warnings
+    soup = BeautifulSoup((out / "chapters" / "01-one.html").read_text(encoding="utf-8"), "lxml")
+    first_sentence = soup.find(string=re.compile("ready for duty")).find_parent("p")
+    marks = first_sentence.select("a.footnote-reference")
+    assert len(marks) == 1, [m.get_text() for m in marks]  # not "1, 1"
+    tip = marks[0].find_next_sibling("span", class_="evidence-tip").get_text(" ")
+    assert "ready for duty and deployed" in tip and "second, separate statement" in tip

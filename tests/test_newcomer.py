@@ -8,6 +8,7 @@ years past the book's as-of date. No test reads the clock; the dates used are st
 
 import datetime
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -76,8 +77,11 @@ def test_html_builds_in_the_c_locale(tmp_path):
     env.pop("PYTHONUTF8", None)
     result = build_html(book, env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    page = (book / "_build" / "html" / "chapters" / "01-background.html").read_text(encoding="utf-8")
-    assert "Türkiye" in page and "Erdoğan" in page
+    words = ("Türkiye", "Erdoğan")  # a core chapter whose text has both, read back from its HTML
+    chapter = next(p for p in sorted((book / "chapters").glob("0*.md"))
+                   if all(w in p.read_text(encoding="utf-8") for w in words))
+    page = (book / "_build" / "html" / "chapters" / f"{chapter.stem}.html").read_text(encoding="utf-8")
+    assert all(w in page for w in words)
 
 
 def test_make_chapter_years_after_the_as_of_date_gives_a_chapter_that_builds(tmp_path):
@@ -150,8 +154,9 @@ def test_open_graph_and_description_tags_are_plain_text(html_build, page):
     assert {"og:title", "og:description", "description"} <= set(tags)
     for name, content in tags.items():
         assert "<" not in content and "&lt;" not in content and "section-number" not in content, (name, content)
-    if page.startswith("chapters/02"):
-        assert tags["og:title"].startswith("The 2019 expulsion"), tags["og:title"]
+    if page.startswith("chapters/02"):  # the chapter's own title, as plain text, without its number
+        heading = re.search(r"^# (.+)$", (ROOT / page.replace(".html", ".md")).read_text(encoding="utf-8"), re.M).group(1)
+        assert tags["og:title"].startswith(heading), tags["og:title"]
 
 
 def test_every_pin_installs_on_the_oldest_python_the_readme_allows():

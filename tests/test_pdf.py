@@ -72,7 +72,7 @@ def test_bibliography_holds_every_entry_under_one_references_heading(pdf, pdf_te
     from pypdf import PdfReader
 
     import conf
-    data, _ = bibcheck.check_bibfile(ROOT / "references.bib", conf.as_of)
+    data, _ = bibcheck.check_bibfile(ROOT / "references.bib", conf.briefing_as_of)
     def letters(value):  # LaTeX turns -- into a dash and ' into a curly quote: compare letters only
         return re.sub(r"\W", "", value)
     text = letters(pdf_text)

@@ -23,9 +23,10 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
+from briefing.project import COPY_IGNORE, core_chapters
+
 ROOT = Path(__file__).resolve().parent.parent
-IGNORE = shutil.ignore_patterns(".git", ".venv", "_build", "__pycache__", ".pytest_cache", "test-artifacts",
-                                ".linkcheck-cache")
+IGNORE = COPY_IGNORE
 OPTS = ["--", "-W", "-n", "--keep-going", "-j", "auto", "-q"]
 
 
@@ -48,7 +49,8 @@ def synthetic(book: Path, factor: int = 10) -> Path:
     shutil.copytree(book, big, ignore=IGNORE)
     index = (big / "index.md").read_text(encoding="utf-8")
     extra = []
-    for chapter in sorted((big / "chapters").glob("0[1-5]-*.md")):
+    core = core_chapters(big)
+    for chapter in [big / f"{doc}.md" for doc in core[1:]]:  # every core chapter but the summary
         text = chapter.read_text(encoding="utf-8")
         names = re.findall(r"^:name: (\S+)$", text, flags=re.MULTILINE)
         for copy in range(1, factor):
@@ -58,7 +60,7 @@ def synthetic(book: Path, factor: int = 10) -> Path:
                 body = re.sub(rf"\b{re.escape(name)}\b", f"{name}-x{copy}", body)
             clone.write_text(body, encoding="utf-8")
             extra.append(f"chapters/{clone.stem}")
-    index = index.replace("chapters/05-options-outlook\n", "chapters/05-options-outlook\n" + "\n".join(extra) + "\n", 1)
+    index = index.replace(f"{core[-1]}\n", f"{core[-1]}\n" + "\n".join(extra) + "\n", 1)
     (big / "index.md").write_text(index, encoding="utf-8")
     return big
 

@@ -19,7 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from briefing import bibcheck, bookconf, chronology, dates
+from briefing import bibcheck, bookconf, chronology, dates, project
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,8 +44,7 @@ def preflight(conf: dict) -> None:
 
 
 def system_packages() -> list[str]:
-    lines = (ROOT / "system-packages.txt").read_text().splitlines()
-    return [x.strip() for x in lines if x.strip() and not x.strip().startswith("#")]
+    return project.system_packages(ROOT)
 
 
 def fail(builder: str, outdir: Path, doctrees: Path, message: str) -> None:

@@ -12,22 +12,13 @@ import argparse
 import datetime
 from pathlib import Path
 
-import yaml
-
 from briefing import bookconf
 from briefing.chaptermeta import check_metadata
 from briefing.dates import commit_bound
+from briefing.project import front_matter
 
 ROOT = Path(__file__).resolve().parent.parent
 
-
-
-def front_matter(path: Path) -> dict:
-    text = path.read_text(encoding="utf-8")
-    if not text.startswith("---\n"):
-        return {}
-    block = text[4:text.find("\n---", 4)]
-    return yaml.safe_load(block) or {}
 
 
 def main() -> None:
