@@ -17,10 +17,12 @@ ROOT = Path(__file__).resolve().parent
 project = "Turkey, the S-400 and the F-35"
 subtitle = "A briefing book on the air-defence dispute and the way back to the Joint Strike Fighter"
 author = "Briefing book editors"
-edition = "First edition"
-briefing_as_of = datetime.date(2026, 11, 26)  # "Information as of": newest fact the book relies on
-as_of_text = day_text(briefing_as_of)  # "26 November 2026" in any locale
-version = "2026.11"
+edition = "Second edition"
+briefing_as_of = datetime.date(2026, 12, 3)  # "Information as of": the day up to which sources were searched
+as_of_text = day_text(briefing_as_of)  # "3 December 2026" in any locale
+_newest = datetime.date(2026, 7, 3)  # the newest development the sources document (chapter 4)
+newest_text = day_text(_newest)
+version = "2026.12"
 release = f"information as of {as_of_text}"
 copyright = f"{briefing_as_of.year}, {author}. {edition}. Information as of {as_of_text}"
 language = "en"
@@ -71,8 +73,8 @@ numfig = True  # figures and tables are numbered (and listed in the PDF)
 # -- MyST ----------------------------------------------------------------------------------
 myst_enable_extensions = ["colon_fence", "deflist", "substitution", "attrs_inline", "attrs_block"]
 myst_heading_anchors = 3
-myst_substitutions = {"as_of": as_of_text, "edition": edition, "commit": commit, "subtitle": subtitle,
-                      "provenance": provenance}
+myst_substitutions = {"as_of": as_of_text, "newest": newest_text, "edition": edition, "commit": commit,
+                      "subtitle": subtitle, "provenance": provenance}
 
 # -- BibTeX --------------------------------------------------------------------------------
 bibtex_bibfiles = ["references.bib"]
@@ -81,7 +83,7 @@ bibtex_foot_reference_style = "briefingfoot"  # briefing/bibstyle.py: "12,13", n
 bibtex_tooltips = True
 
 # -- Evidence (chapters/NAME.evidence.yaml; see briefing/evidence.py and CONTRIBUTING.md) -------
-briefing_evidence_required = ["chapters/0*", "chapters/92-glossary", "chapters/93-key-actors"]  # the summary, every core chapter (new ones included) and the glossary and key-actors annexes
+briefing_evidence_required = ["index", "chapters/0*", "chapters/92-glossary", "chapters/93-key-actors"]  # the title page, summary, every core chapter (new ones too), glossary and key actors
 briefing_evidence_max_words = 30  # passages are short attributed quotations
 
 # -- Chronology data -----------------------------------------------------------------------
@@ -131,6 +133,7 @@ latex_elements = {
     "babel": r"\usepackage[english]{babel}",
     "preamble": rf"""
 \usepackage{{titlesec}}
+\usepackage{{xurl}}  % long URLs in notes and references break anywhere, never past the margin
 \titleformat{{\chapter}}[display]{{\normalfont\sffamily\bfseries\Large\color{{TitleColor}}}}
   {{\chaptertitlename\ \thechapter}}{{6pt}}{{\LARGE}}[\vspace{{2pt}}\titlerule]
 \titlespacing*{{\chapter}}{{0pt}}{{0pt}}{{18pt}}
@@ -164,7 +167,8 @@ latex_elements = {
 {{\Large {subtitle}\par}}\vspace{{10mm}}
 {{\color{{TitleColor}}\rule{{\linewidth}}{{0.5pt}}}}\par\vspace{{10mm}}
 {{\large {edition}\par}}\vspace{{3mm}}
-{{\large\bfseries Information as of {as_of_text}\par}}\vspace{{3mm}}
+{{\large\bfseries Information as of {as_of_text}\par}}\vspace{{1mm}}
+{{\normalsize Newest development documented: {newest_text}\par}}\vspace{{3mm}}
 {{\normalsize {provenance}\par}}
 \vfill
 {{\normalsize {author}\par}}
@@ -179,7 +183,7 @@ latex_elements = {
                        + r"\setcounter{tocdepth}{\briefingtocdepth}",
     "printindex": "",
     "makeindex": "",  # no index: glossary terms would otherwise need makeindex
-    "releasename": f"{edition},",  # running header: "<title>, First edition, information as of <date>"
+    "releasename": f"{edition},",  # running header: "<title>, Second edition, information as of <date>"
     "sphinxsetup": "TitleColor={rgb}{0.10,0.20,0.40}, InnerLinkColor={rgb}{0.10,0.20,0.50}, "
                    "OuterLinkColor={rgb}{0.10,0.30,0.55}, noteBorderColor={rgb}{0.10,0.20,0.40}",
 }

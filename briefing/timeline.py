@@ -12,6 +12,7 @@ Editing the data file rebuilds the figure on the next build; nothing is committe
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 from docutils import nodes
@@ -138,10 +139,20 @@ def _render(app, node, fmt: str) -> str:
     return name
 
 
+def svg_size(path: Path) -> tuple[int, int]:
+    """The drawing's intrinsic size in CSS pixels, from its root element (matplotlib writes points)."""
+    head = path.read_text(encoding="utf-8")[:2000]
+    width, height = (float(re.search(rf'<svg[^>]*\b{attr}="([\d.]+)pt"', head).group(1)) for attr in ("width", "height"))
+    return round(width * 4 / 3), round(height * 4 / 3)
+
+
 def visit_html(self, node):
     name = _render(self.builder.app, node, "svg")
     src = self.builder.imgpath + "/" + name if hasattr(self.builder, "imgpath") else "_images/" + name
-    self.body.append(f'<img src="{src}" alt="{self.encode(node["alt"])}" class="timeline" width="100%" />')
+    # Intrinsic width and height (valid HTML, no layout shift); the stylesheet scales it to the column.
+    width, height = svg_size(Path(self.builder.outdir) / "_images" / name)
+    self.body.append(f'<img src="{src}" alt="{self.encode(node["alt"])}" class="timeline" '
+                     f'width="{width}" height="{height}" />')
     raise nodes.SkipNode
 
 

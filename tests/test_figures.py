@@ -19,6 +19,10 @@ def test_timeline_figure_has_number_caption_and_alt_text_stating_what_it_shows(h
     img = figure.find("img")
     assert img["src"].endswith(".svg") and (html_build.outdir / "chapters" / img["src"]).resolve().exists()
     assert img["alt"].startswith("Timeline of") and "Labelled events:" in img["alt"]
+    # valid HTML sizes (whole pixels, the drawing's own proportions), not width="100%"
+    svg = (html_build.outdir / "chapters" / img["src"]).resolve().read_text(encoding="utf-8")[:2000]
+    points = [float(v) for v in re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"', svg).groups()]
+    assert [int(img["width"]), int(img["height"])] == [round(v * 4 / 3) for v in points]
     caption = figure.find("figcaption").get_text(" ")
     assert re.search(r"Fig\. \d", caption) and "at a glance" in caption
 

@@ -11,7 +11,7 @@ is given, Save Page Now is asked for a capture and the snapshot URL it reports i
 
 The snapshot URL is written exactly as the archive answered it (only ``http://web.archive.org``
 becomes ``https://web.archive.org``); it is never built from a pattern. An answer is rejected
-when its timestamp is not 14 digits, is after the book's as-of date (``as_of`` in conf.py), or
+when its timestamp is not 14 digits, is after the book's as-of date (``briefing_as_of`` in conf.py), or
 when the URL it embeds is not the entry's ``url`` (the same rules the build checks, from
 ``briefing/bibcheck.py``).
 
@@ -27,6 +27,16 @@ Politeness: one request at a time, ``--delay`` seconds between requests, a per-r
 Exit status: 0 when no entry had an error, 1 when one did (malformed answer, rejected snapshot,
 timeout, HTTP error), 2 for bad arguments or an unreadable bib file, 3 when the archive cannot be
 reached (no network).
+
+Why a hand-written client (about 180 lines) and not the kept libraries: ``savepagenow`` 1.3.1
+builds its request from a domain fixed inside ``capture()`` (``"https://web.archive.org"``),
+and ``wayback`` 0.5.1 asks the CDX search API at a module constant (``CDX_SEARCH_URL``) and
+builds memento URLs from another; neither takes the address it talks to as an argument, so
+neither can be pointed at the loopback stand-in the tests run (``tests/test_archive.py``,
+``--api`` and ``--save-api`` here) without patching its internals, and the tests would then
+test the patch. Both also bring ``requests`` and its retry policy, where this script must
+bound every wait itself (Retry-After, ``--max-seconds``). Re-check when either library accepts
+a base URL.
 """
 
 import argparse
