@@ -83,7 +83,9 @@ bibtex_foot_reference_style = "briefingfoot"  # briefing/bibstyle.py: "12,13", n
 bibtex_tooltips = True
 
 # -- Evidence (chapters/NAME.evidence.yaml; see briefing/evidence.py and CONTRIBUTING.md) -------
-briefing_evidence_required = ["index", "chapters/0*", "chapters/92-glossary", "chapters/93-key-actors"]  # the title page, summary, every core chapter (new ones too), glossary and key actors
+# Pages whose every citation must carry its passage: the title page, the summary, every core
+# chapter (new ones too), the glossary and the key actors.
+briefing_evidence_required = ["index", "chapters/0*", "chapters/92-glossary", "chapters/93-key-actors"]
 briefing_evidence_max_words = 30  # passages are short attributed quotations
 
 # -- Chronology data -----------------------------------------------------------------------
