@@ -19,8 +19,10 @@ import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from sphinx.application import Sphinx
 from sphinx.errors import ConfigError
 from sphinx.util import logging
+from sphinx.util.typing import ExtensionMetadata
 
 from .dates import commit_bound
 
@@ -236,7 +238,7 @@ def _check(app, config):
             logger.warning(message, location=f"{name}:{line}", type="bibtex", subtype="check")
 
 
-def setup(app):
+def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_config_value("briefing_as_of", None, "env", types=frozenset({datetime.date}))
     app.connect("config-inited", _check, priority=100)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

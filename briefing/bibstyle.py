@@ -21,6 +21,8 @@ import pybtex.plugin
 from pybtex.richtext import HRef, Tag, Text
 from pybtex.style import FormattedEntry
 from pybtex.style.formatting.unsrt import Style as UnsrtStyle
+from sphinx.application import Sphinx
+from sphinx.util.typing import ExtensionMetadata
 
 from .dates import MONTHS, iso_text, month_text
 
@@ -139,7 +141,7 @@ def _foot_style():
     return BriefingFootReferenceStyle
 
 
-def setup(app):
+def setup(app: Sphinx) -> ExtensionMetadata:
     import sphinxcontrib.bibtex.plugin
 
     pybtex.plugin.register_plugin("pybtex.style.formatting", "briefing", BriefingStyle)

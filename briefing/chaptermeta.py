@@ -27,7 +27,9 @@ What the dates mean (nothing here reads the clock):
 import datetime
 
 from docutils import nodes
+from sphinx.application import Sphinx
 from sphinx.util import logging
+from sphinx.util.typing import ExtensionMetadata
 
 from .dates import commit_bound, iso_text
 
@@ -93,7 +95,7 @@ def add_meta_line(app, doctree):
     section.insert((title_index or 0) + 1, para)
 
 
-def setup(app):
+def setup(app: Sphinx) -> ExtensionMetadata:
     app.setup_extension("briefing.bibcheck")  # registers and checks the book's as_of
     app.connect("doctree-read", add_meta_line)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

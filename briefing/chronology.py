@@ -24,8 +24,10 @@ from pathlib import Path
 import yaml
 from docutils import nodes
 from docutils.parsers.rst import directives, roles
+from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
+from sphinx.util.typing import ExtensionMetadata
 
 from .dates import iso_text, yaml_loader
 
@@ -184,7 +186,7 @@ class ChronologyDirective(SphinxDirective):
         return [*made, *problems]
 
 
-def setup(app):
+def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_config_value("briefing_chronology", "data/chronology.yaml", "env", types=frozenset({str}))
     app.add_directive("chronology", ChronologyDirective)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

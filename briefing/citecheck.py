@@ -7,7 +7,9 @@ the first footnote citation. Pages that use the ``{chronology}`` directive count
 
 import re
 
+from sphinx.application import Sphinx
 from sphinx.util import logging
+from sphinx.util.typing import ExtensionMetadata
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +27,6 @@ def check_source(app, docname, source):
                        type="bibtex", subtype="footbibliography")
 
 
-def setup(app):
+def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("source-read", check_source)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -8,6 +8,8 @@ unless the page's front matter sets them already. No network, no images.
 import html
 
 from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.util.typing import ExtensionMetadata
 
 
 def _description(doctree) -> str:
@@ -38,6 +40,6 @@ def add_tags(app, pagename, templatename, context, doctree):
     context["metatags"] = context.get("metatags", "") + extra
 
 
-def setup(app):
+def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("html-page-context", add_tags)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

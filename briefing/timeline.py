@@ -17,8 +17,10 @@ from pathlib import Path
 
 from docutils import nodes
 from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
+from sphinx.util.typing import ExtensionMetadata
 
 from .chronology import LANES, display_date, load_events, parse_date
 
@@ -167,7 +169,7 @@ def visit_other(self, node):
     raise nodes.SkipNode
 
 
-def setup(app):
+def setup(app: Sphinx) -> ExtensionMetadata:
     app.setup_extension("briefing.chronology")
     app.add_node(timeline_node, html=(visit_html, None), latex=(visit_latex, None),
                  text=(visit_other, None), man=(visit_other, None), texinfo=(visit_other, None))
