@@ -67,6 +67,13 @@ def html_build(tmp_path_factory) -> Build:
     return sphinx_build(ROOT, out)
 
 
+@pytest.fixture(scope="session")
+def epub_build(tmp_path_factory) -> Build:
+    """The real book as an EPUB, built once per session."""
+    out = tmp_path_factory.mktemp("book") / "epub"
+    return sphinx_build(ROOT, out, builder="epub")
+
+
 @pytest.fixture
 def book_copy(tmp_path) -> Path:
     """A throwaway copy of the book's sources to break on purpose."""

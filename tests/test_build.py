@@ -114,10 +114,10 @@ def test_missing_bib_file_gives_one_line_error_naming_it(book_copy):
     assert "Traceback" not in result.stdout + result.stderr
 
 
-def test_epub_export_builds_cleanly(tmp_path):
-    build = sphinx_build(ROOT, tmp_path / "epub", builder="epub")
+def test_epub_export_builds_cleanly(epub_build):
+    build = epub_build
     assert build.returncode == 0, "\n".join(build.warnings) or build.output[-2000:]
-    assert (tmp_path / "epub" / "briefing.epub").stat().st_size > 50_000
+    assert (build.outdir / "briefing.epub").stat().st_size > 50_000
 
 
 def test_no_unreplaced_substitution_or_role_markup_reaches_the_html(html_build):

@@ -166,3 +166,18 @@ def test_sphinx_build_latexpdf_gives_the_same_pdf_text_as_make_pdf(pdf_text, tmp
     assert re.search(r"^Summary[ \t]*$", plain, re.MULTILINE)
     assert not re.search(r"^\d+(\.\d+)*[ \t]+Summary", plain, re.MULTILINE)
     assert not re.search(r"^(\d+(\.\d+)*[ \t]+)?Notes[ \t]*$", plain, re.MULTILINE)
+
+
+def test_no_word_runs_into_the_margin_or_off_the_page(pdf, tmp_path):
+    """Long URLs in notes and references must break (xurl), not run past the paper's edge."""
+    bbox = tmp_path / "bbox.html"
+    subprocess.run(["pdftotext", "-bbox", str(pdf), str(bbox)], check=True)
+    text = bbox.read_text(encoding="utf-8")
+    outside = []
+    for number, (width, body) in enumerate(re.findall(r'<page width="([\d.]+)" height="[\d.]+">(.*?)</page>', text, re.S), 1):
+        limit = float(width) - 36  # half an inch: the least any printer leaves
+        words = re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', body)
+        for x_min, x_max, word in words:
+            if float(x_max) > limit or float(x_min) < 36:
+                outside.append(f"page {number}: {word[:60]}")
+    assert not outside, outside[:20]
