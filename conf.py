@@ -7,6 +7,7 @@ link checking. Values shown in several outputs (title, edition, as-of date) are 
 import datetime
 import os
 import subprocess
+import uuid
 from pathlib import Path
 
 from briefing.dates import day_text
@@ -119,6 +120,10 @@ latex_show_urls = "no"  # bibliography entries already print their URLs
 latex_show_pagerefs = False
 latex_toplevel_sectioning = "chapter"
 _latex_title = project.replace("&", r"\&")
+# XMP and Info dates and ids from the book's facts, never from the clock (hyperxmp would read it),
+# so two builds of one commit give the same bytes.
+_pdf_date = f"D:{briefing_as_of:%Y%m%d}000000Z"
+_pdf_uuid = uuid.uuid5(uuid.NAMESPACE_URL, f"briefing-book:{edition}:{briefing_as_of.isoformat()}")
 latex_elements = {
     "papersize": "a4paper",
     "pointsize": "11pt",
@@ -136,13 +141,17 @@ latex_elements = {
     "preamble": rf"""
 \usepackage{{titlesec}}
 \usepackage{{xurl}}  % long URLs in notes and references break anywhere, never past the margin
+\usepackage{{hyperxmp}}  % XMP metadata (title, author, date, language) from \hypersetup below
 \titleformat{{\chapter}}[display]{{\normalfont\sffamily\bfseries\Large\color{{TitleColor}}}}
   {{\chaptertitlename\ \thechapter}}{{6pt}}{{\LARGE}}[\vspace{{2pt}}\titlerule]
 \titlespacing*{{\chapter}}{{0pt}}{{0pt}}{{18pt}}
 \hypersetup{{pdftitle={{{_latex_title}}}, pdfauthor={{{author}}},
   pdfsubject={{Briefing book: Turkey, the Russian S-400 and the F-35 programme. {edition}, information as of {as_of_text}}},
   pdfkeywords={{Turkey, Türkiye, S-400, F-35, CAATSA, NDAA, SSB, sanctions, NATO}},
-  pdfcreator={{Sphinx}}, pdfproducer={{xelatex}}, bookmarksnumbered=true, bookmarksopen=true}}
+  pdfcreator={{Sphinx}}, pdfproducer={{xelatex}}, bookmarksnumbered=true, bookmarksopen=true,
+  pdflang={{en}}, pdfmetalang={{en}}, pdfdate={{{briefing_as_of.isoformat()}}}, pdfpubtype={{book}},
+  pdfcreationdate={{{_pdf_date}}}, pdfmoddate={{{_pdf_date}}}, pdfmetadate={{{_pdf_date}}},
+  pdfdocumentid={{uuid:{_pdf_uuid}}}, pdfinstanceid={{uuid:{_pdf_uuid}}}}}
 % The References annex holds the bibliography under its own heading: the LaTeX builder
 % would otherwise open a second, separate "Bibliography" chapter after an empty one.
 % The first toctree's caption ("Summary") would otherwise title the contents page; and the

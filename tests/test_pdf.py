@@ -181,3 +181,17 @@ def test_no_word_runs_into_the_margin_or_off_the_page(pdf, tmp_path):
             if float(x_max) > limit or float(x_min) < 36:
                 outside.append(f"page {number}: {word[:60]}")
     assert not outside, outside[:20]
+
+
+def test_pdf_carries_xmp_metadata_title_author_date_and_language_from_conf(pdf):
+    import conf
+    xmp = subprocess.run(["pdfinfo", "-meta", str(pdf)], capture_output=True, text=True, check=True).stdout
+    def field(name):
+        block = re.search(rf"<dc:{name}>(.*?)</dc:{name}>", xmp, re.S)
+        assert block, f"no dc:{name} in the XMP stream"
+        return " ".join(re.findall(r"<rdf:li[^>]*>([^<]*)</rdf:li>", block.group(1)))
+    assert field("title") == conf.project
+    assert field("creator") == conf.author
+    assert field("date") == conf.briefing_as_of.isoformat()  # the book's date, never the clock
+    assert field("language") == conf.language
+    assert f"<xmp:CreateDate>{conf.briefing_as_of.isoformat()}T00:00:00Z</xmp:CreateDate>" in xmp
