@@ -19,8 +19,8 @@ NOT_PROSE = re.compile(r"^\s*($|#|```|:::|:[a-z]+:|\(|---|[a-z_]+:\s|\|)")
 
 
 def chapter_rows(root: Path = ROOT):
-    for path in sorted((root / "chapters").glob("*.md")):
-        docname = f"chapters/{path.stem}"
+    for path in [root / "index.md", *sorted((root / "chapters").glob("*.md"))]:  # the title page cites too
+        docname = path.relative_to(root).with_suffix("").as_posix()
         data, _ = load_evidence(evidence_path(root, docname))
         text = path.read_text(encoding="utf-8")
         body = text.split("\n---\n", 1)[1] if text.startswith("---\n") else text
