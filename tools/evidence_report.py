@@ -19,7 +19,8 @@ NOT_PROSE = re.compile(r"^\s*($|#|```|:::|:[a-z]+:|\(|---|[a-z_]+:\s|\|)")
 
 
 def chapter_rows(root: Path = ROOT):
-    for path in [root / "index.md", *sorted((root / "chapters").glob("*.md"))]:  # the title page cites too
+    pages = [root / "index.md"] if (root / "index.md").exists() else []  # the title page cites too
+    for path in pages + sorted((root / "chapters").glob("*.md")):
         docname = path.relative_to(root).with_suffix("").as_posix()
         data, _ = load_evidence(evidence_path(root, docname))
         text = path.read_text(encoding="utf-8")
