@@ -151,7 +151,8 @@ latex_elements = {
   pdfcreator={{Sphinx}}, pdfproducer={{xelatex}}, bookmarksnumbered=true, bookmarksopen=true,
   pdflang={{en}}, pdfmetalang={{en}}, pdfdate={{{briefing_as_of.isoformat()}}}, pdfpubtype={{book}},
   pdfcreationdate={{{_pdf_date}}}, pdfmoddate={{{_pdf_date}}}, pdfmetadate={{{_pdf_date}}},
-  pdfdocumentid={{uuid:{_pdf_uuid}}}, pdfinstanceid={{uuid:{_pdf_uuid}}}}}
+  pdfdocumentid={{uuid:{_pdf_uuid}}}, pdfinstanceid={{uuid:{_pdf_uuid}}},
+  keeppdfinfo}}  % hyperxmp would drop Author and Keywords from the Info dictionary (they are lists in XMP)
 % The References annex holds the bibliography under its own heading: the LaTeX builder
 % would otherwise open a second, separate "Bibliography" chapter after an empty one.
 % The first toctree's caption ("Summary") would otherwise title the contents page; and the
