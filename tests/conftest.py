@@ -4,7 +4,9 @@ Tests never modify the working tree: behaviour that needs broken input builds a 
 copy of the book (``book_copy``) and edits that.
 """
 
+import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -47,6 +49,20 @@ def sphinx_build(srcdir: Path, outdir: Path, builder: str = "html", extra=()) ->
            "-d", str(outdir.parent / f"doctrees-{outdir.name}"), str(srcdir), str(outdir), *extra]
     result = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=srcdir)
     return Build(result.returncode, result.stdout + result.stderr, outdir, srcdir)
+
+
+def build_tiny_book(src: Path, out: Path, builder: str = "html") -> tuple[Path, str]:
+    """Build a small test book in-process (sphinx.testing); return its output folder and its
+    warnings as plain text. Each extension's own tests use one of these, not the whole book."""
+    from sphinx.testing.util import SphinxTestApp
+
+    warnings = io.StringIO()
+    app = SphinxTestApp(builder, srcdir=src, builddir=out, freshenv=True, status=io.StringIO(), warning=warnings)
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    return app.outdir, re.sub(r"\x1b\[[0-9;]*m", "", warnings.getvalue())
 
 
 def require_tool(name: str) -> str:

@@ -1,9 +1,7 @@
 """The corrections log: data/corrections.yaml rendered by the {corrections} directive (tiny book)."""
 
-import io
-import re
 
-from sphinx.testing.util import SphinxTestApp
+from conftest import build_tiny_book
 
 CONF = """
 extensions = ["myst_parser", "sphinxcontrib.bibtex", "briefing.corrections"]
@@ -34,12 +32,7 @@ def build(tmp_path, data=DATA):
     (src / "chapters" / "02-two.md").write_text("# Two\n\nText.\n")
     (src / "chapters" / "94-log.md").write_text("# Corrections\n\n```{corrections}\n```\n")
     (src / "data" / "corrections.yaml").write_text(data)
-    warnings = io.StringIO()
-    app = SphinxTestApp("html", srcdir=src, builddir=tmp_path / "out", freshenv=True, status=io.StringIO(),
-                        warning=warnings)
-    app.build()
-    app.cleanup()
-    return app.outdir, re.sub(r"\x1b\[[0-9;]*m", "", warnings.getvalue())
+    return build_tiny_book(src, tmp_path / "out")
 
 
 def test_corrections_are_listed_newest_first_with_chapter_link_and_linked_sources(tmp_path):

@@ -7,11 +7,10 @@ warnings or the output.
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
-from sphinx.testing.util import SphinxTestApp
+from conftest import build_tiny_book
 
 from briefing.evidence import citation_keys, normalise, quote_found, split_target, text_fragment, with_fragment
 
@@ -70,14 +69,7 @@ def build(tmp_path: Path, builder: str = "html", chapter: str = CHAPTER, evidenc
     (src / "chapters" / "01-one.md").write_text(chapter, encoding="utf-8")
     if evidence is not None:
         (src / "chapters" / "01-one.evidence.yaml").write_text(evidence, encoding="utf-8")
-    warnings = io.StringIO()
-    app = SphinxTestApp(builder, srcdir=src, builddir=tmp_path / "out", freshenv=True, status=io.StringIO(),
-                        warning=warnings)
-    try:
-        app.build()
-    finally:
-        app.cleanup()
-    return app.outdir, re.sub(r"\x1b\[[0-9;]*m", "", warnings.getvalue())
+    return build_tiny_book(src, tmp_path / "out", builder)
 
 
 def test_valid_book_builds_without_warnings(tmp_path):

@@ -6,11 +6,8 @@ one behaviour each, in well under a second, with nothing else loaded that could 
 
 from __future__ import annotations
 
-import io
-import re
-
 from bs4 import BeautifulSoup
-from sphinx.testing.util import SphinxTestApp
+from conftest import build_tiny_book
 
 BIB = "@misc{alpha,\n  title = {Alpha report},\n  year = {2020},\n  url = {https://example.org/alpha}\n}\n"
 
@@ -22,13 +19,7 @@ def build(tmp_path, extensions, files, builder="html", conf=""):
         (src / name).write_text(text, encoding="utf-8")
     (src / "conf.py").write_text(f"extensions = {['myst_parser', *extensions]!r}\n"
                                  'project = "Tiny book"\nexclude_patterns = ["_build"]\n' + conf)
-    warnings = io.StringIO()
-    app = SphinxTestApp(builder, srcdir=src, builddir=tmp_path / "out", warning=warnings)
-    try:
-        app.build()
-    finally:
-        app.cleanup()
-    return app.outdir, re.sub(r"\x1b\[[0-9;]*m", "", warnings.getvalue())
+    return build_tiny_book(src, tmp_path / "out", builder)
 
 
 def soup(path):
