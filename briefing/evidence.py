@@ -341,6 +341,16 @@ def with_fragment(url: str, passage: str) -> str:
     return f"{base}#{anchor}:~:{text_fragment(passage)}"
 
 
+def chapter_of(node: nodes.Node) -> str | None:
+    """The page a note or note mark belongs to, also in the LaTeX builder's whole-book doctree:
+    sphinxcontrib-bibtex gives both a ``docname``; otherwise the nearest ancestor that has one."""
+    while node is not None:
+        if isinstance(node, nodes.Element) and node.get("docname"):
+            return node["docname"]
+        node = node.parent
+    return None
+
+
 class EvidenceDisplay(SphinxPostTransform):
     """List each note's passages under it (every builder but HTML's: plain text, plain address)."""
 
@@ -354,21 +364,24 @@ class EvidenceDisplay(SphinxPostTransform):
         env = self.env
         html = self.html
         bib = env.get_domain("cite").bibdata.data.entries
-        footnotes = {fid: fn for fn in self.document.findall(nodes.footnote) for fid in fn["ids"]}
-        per_note: dict[str, list] = {}
+        # The PDF's doctree holds every chapter, and two chapters citing one source both have a
+        # note with the id "footcite-KEY": a mark's note is the one in its own chapter.
+        footnotes = {(chapter_of(fn), fid): fn for fn in self.document.findall(nodes.footnote) for fid in fn["ids"]}
+        per_note: dict[tuple, list] = {}
         for ref in list(self.document.findall(nodes.footnote_reference)):
             chosen = ref.get("briefing_passages")
-            if not chosen or ref.get("refid") not in footnotes:
+            where = (chapter_of(ref), ref.get("refid"))
+            if not chosen or where not in footnotes:
                 continue
-            note = footnotes[ref["refid"]]
-            listed = per_note.setdefault(ref["refid"], [])
+            note = footnotes[where]
+            listed = per_note.setdefault(where, [])
             for item in chosen:
                 if item["id"] not in [seen["id"] for seen in listed]:
                     listed.append(item)
             if html:
                 ref.parent.insert(ref.parent.index(ref) + 1, self.tooltip(note, chosen))
-        for refid, chosen in per_note.items():
-            note = footnotes[refid]
+        for where, chosen in per_note.items():
+            note = footnotes[where]
             for passage in chosen:
                 key = passage["key"]
                 url = bib[key].fields.get("url", "") if key in bib else ""

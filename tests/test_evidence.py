@@ -194,3 +194,30 @@ def test_two_passages_of_one_source_in_one_citation_make_one_mark_with_both(tmp_
     assert len(marks) == 1, [m.get_text() for m in marks]  # not "1, 1"
     tip = marks[0].find_next_sibling("span", class_="evidence-tip").get_text(" ")
     assert "ready for duty and deployed" in tip and "second, separate statement" in tip
+
+
+def test_pdf_gives_each_chapter_its_own_passages_when_two_chapters_cite_one_source(tmp_path):
+    """In the PDF's whole-book doctree both chapters have a note "footcite-alpha"; each note must
+    list the passage its own chapter cites, and a chapter without evidence lists none."""
+    src = tmp_path / "src"
+    (src / "chapters").mkdir(parents=True)
+    (src / "conf.py").write_text(CONF + 'latex_documents = [("index", "tiny.tex", "Tiny", "A", "manual")]\n',
+                                 encoding="utf-8")
+    (src / "refs.bib").write_text(BIB, encoding="utf-8")
+    (src / "index.md").write_text("# Tiny book\n\n```{toctree}\nchapters/01-one\nchapters/02-two\nchapters/93-annex\n```\n",
+                                  encoding="utf-8")
+    note = "\n## Notes\n\n```{footbibliography}\n```\n"
+    (src / "chapters" / "01-one.md").write_text("# One\n\nFirst.{footcite}`alpha#ready`\n" + note, encoding="utf-8")
+    (src / "chapters" / "02-two.md").write_text("# Two\n\nSecond.{footcite}`alpha#second`\n" + note, encoding="utf-8")
+    (src / "chapters" / "93-annex.md").write_text("# Annex\n\nThird.{footcite}`alpha`\n" + note, encoding="utf-8")
+    one, two = EVIDENCE.split("  second:")[0], "alpha:\n  second:" + EVIDENCE.split("  second:")[1].split("beta:")[0]
+    (src / "chapters" / "01-one.evidence.yaml").write_text(one.split("beta:")[0], encoding="utf-8")
+    (src / "chapters" / "02-two.evidence.yaml").write_text(two, encoding="utf-8")
+    out, warnings = build_tiny_book(src, tmp_path / "out", "latex")
+    assert "WARNING" not in warnings, warnings
+    tex = (out / "tiny.tex").read_text(encoding="utf-8")
+    chapters = re.split(r"\\chapter\{", tex)[1:]
+    assert len(chapters) == 3
+    assert "ready for duty and deployed" in chapters[0] and "second, separate" not in chapters[0]
+    assert "second, separate" in chapters[1] and "ready for duty and deployed" not in chapters[1]
+    assert "Passage" not in chapters[2]
