@@ -59,6 +59,9 @@ def synthetic(book: Path, factor: int = 10) -> Path:
             for name in names:  # figure and table names must stay unique
                 body = re.sub(rf"\b{re.escape(name)}\b", f"{name}-x{copy}", body)
             clone.write_text(body, encoding="utf-8")
+            evidence = chapter.with_suffix(".evidence.yaml")  # every core chapter needs its passages
+            if evidence.exists():
+                shutil.copyfile(evidence, clone.with_suffix(".evidence.yaml"))
             extra.append(f"chapters/{clone.stem}")
     index = index.replace(f"{core[-1]}\n", f"{core[-1]}\n" + "\n".join(extra) + "\n", 1)
     (big / "index.md").write_text(index, encoding="utf-8")
