@@ -21,7 +21,6 @@ from briefing.project import COPY_IGNORE
 
 ROOT = Path(__file__).resolve().parent.parent
 
-IGNORE_IN_COPY = COPY_IGNORE
 ARTIFACTS = ROOT / "test-artifacts"
 
 # Builds take their time from the book's as-of date (conf.py), as `make html` does: never
@@ -94,7 +93,7 @@ def epub_build(tmp_path_factory) -> Build:
 def book_copy(tmp_path) -> Path:
     """A throwaway copy of the book's sources to break on purpose."""
     dest = tmp_path / "book"
-    shutil.copytree(ROOT, dest, ignore=IGNORE_IN_COPY)
+    shutil.copytree(ROOT, dest, ignore=COPY_IGNORE)
     return dest
 
 

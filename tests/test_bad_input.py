@@ -11,9 +11,9 @@ import subprocess
 import sys
 
 import pytest
-from conftest import IGNORE_IN_COPY, ROOT, sphinx_build
+from conftest import ROOT, sphinx_build
 
-from briefing.project import core_chapters
+from briefing.project import COPY_IGNORE, core_chapters
 
 PLANTED = {
     "missing_key": "A claim.{footcite}`nosuchkey2099`\n",
@@ -27,7 +27,7 @@ def tree_digest() -> str:
     digest = hashlib.sha256()
     for path in sorted(ROOT.rglob("*")):
         rel = path.relative_to(ROOT)
-        if path.is_file() and not IGNORE_IN_COPY(str(path.parent), [path.name]) and not any(
+        if path.is_file() and not COPY_IGNORE(str(path.parent), [path.name]) and not any(
                 part in {".git", ".venv", "_build", "__pycache__", ".pytest_cache", "test-artifacts",
                          ".linkcheck-cache"} for part in rel.parts):
             digest.update(str(rel).encode() + path.read_bytes())
@@ -39,7 +39,7 @@ def broken_build(tmp_path_factory):
     """One copy of the book with every source-level mistake planted; returns (build, lines)."""
     before = tree_digest()
     book = tmp_path_factory.mktemp("broken") / "book"
-    shutil.copytree(ROOT, book, ignore=IGNORE_IN_COPY)
+    shutil.copytree(ROOT, book, ignore=COPY_IGNORE)
     target = book / "chapters" / "02-expulsion-2019.md"
     text = target.read_text(encoding="utf-8")
     lines = {}

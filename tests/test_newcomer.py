@@ -15,17 +15,18 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import AS_OF, BUILD_ENV, IGNORE_IN_COPY, ROOT, require_tool
+from conftest import AS_OF, BUILD_ENV, ROOT, require_tool
 
 from briefing.chaptermeta import check_metadata
 from briefing.dates import commit_bound
+from briefing.project import COPY_IGNORE
 
 SYSTEM_TOOLS = ("dot", "xelatex", "pdflatex", "latexmk", "chromium", "chromium-browser", "pdftotext",
                 "pdftoppm", "faketime", "java")
 
 
 def copy_book(dest: Path) -> Path:
-    shutil.copytree(ROOT, dest, ignore=IGNORE_IN_COPY)
+    shutil.copytree(ROOT, dest, ignore=COPY_IGNORE)
     return dest
 
 

@@ -26,7 +26,6 @@ from bs4 import BeautifulSoup
 from briefing.project import COPY_IGNORE, core_chapters
 
 ROOT = Path(__file__).resolve().parent.parent
-IGNORE = COPY_IGNORE
 OPTS = ["--", "-W", "-n", "--keep-going", "-j", "auto", "-q"]
 
 
@@ -46,7 +45,7 @@ def build(book: Path, target="html") -> float:
 def synthetic(book: Path, factor: int = 10) -> Path:
     """A copy of the book with every core chapter repeated `factor` times (labels renamed)."""
     big = book.parent / "big"
-    shutil.copytree(book, big, ignore=IGNORE)
+    shutil.copytree(book, big, ignore=COPY_IGNORE)
     index = (big / "index.md").read_text(encoding="utf-8")
     extra = []
     core = core_chapters(big)
@@ -92,7 +91,7 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
         book = Path(scratch) / "book"
-        shutil.copytree(ROOT, book, ignore=IGNORE)
+        shutil.copytree(ROOT, book, ignore=COPY_IGNORE)
 
         def median(label, prepare, run, target=""):
             times = []
