@@ -62,6 +62,7 @@ extensions = [
     "briefing.evidence",  # each citation's supporting passage: checked, listed in the notes, shown on hover
     "briefing.a11y",  # aria fixes to generated HTML (sidebar captions, bibliography list)
     "briefing.opengraph",  # Open Graph and description tags so shared links preview well
+    "briefing.epubstamp",  # EPUB: ZIP entries dated from SOURCE_DATE_EPOCH, so two builds give the same bytes
     "briefing.linkcheckplus",  # linkcheck: results written at once; requests to one host spaced out
     "briefing.chaptermeta",  # shows owner, status and last_reviewed from chapter front matter
 ]

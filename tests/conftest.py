@@ -1,10 +1,14 @@
-"""Shared fixtures: the book is built once per session into a temporary folder.
+"""Shared fixtures: the book is built once per test run into a temporary folder.
 
-Tests never modify the working tree: behaviour that needs broken input builds a throwaway
-copy of the book (``book_copy``) and edits that.
+`make test` runs the tests on every core (pytest-xdist). A session fixture would run once per
+worker, so the whole-book builds go through ``shared_build``: the first worker to ask builds
+under a file lock, the others wait and read the same result. Tests never modify the working
+tree: behaviour that needs broken input builds a throwaway copy of the book (``book_copy``)
+and edits that.
 """
 
 import io
+import json
 import os
 import re
 import shutil
@@ -14,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from briefing import bookconf
 from briefing.dates import source_date_epoch
@@ -41,11 +46,12 @@ class Build:
         return [line for line in self.output.splitlines() if "WARNING" in line or "ERROR" in line]
 
 
-def sphinx_build(srcdir: Path, outdir: Path, builder: str = "html", extra=()) -> Build:
+def sphinx_build(srcdir: Path, outdir: Path, builder: str = "html", extra=(), doctrees: Path | None = None) -> Build:
     """Run sphinx-build the way `make html` does (-W -n --keep-going) and capture everything."""
     env = dict(os.environ, **BUILD_ENV)
+    doctrees = doctrees or outdir.parent / f"doctrees-{outdir.name}"
     cmd = [sys.executable, "-m", "sphinx", "-b", builder, "-W", "-n", "--keep-going", "-q",
-           "-d", str(outdir.parent / f"doctrees-{outdir.name}"), str(srcdir), str(outdir), *extra]
+           "-d", str(doctrees), str(srcdir), str(outdir), *extra]
     result = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=srcdir)
     return Build(result.returncode, result.stdout + result.stderr, outdir, srcdir)
 
@@ -75,18 +81,38 @@ def require_tool(name: str) -> str:
     return path
 
 
-@pytest.fixture(scope="session")
-def html_build(tmp_path_factory) -> Build:
-    """The real book, built once per session as `make html` builds it."""
-    out = tmp_path_factory.mktemp("book") / "html"
-    return sphinx_build(ROOT, out)
+def shared_build(tmp_path_factory, worker_id: str, name: str, make) -> Build:
+    """``make(folder)`` run once for the whole test run, however many workers ask for it.
+
+    The folder lives in the run's common temporary directory; a file lock makes the other
+    workers wait for the first, and the Build is kept as JSON beside the folder for them.
+    """
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        root = root.parent  # pytest-N/, shared by the workers popen-gw0, popen-gw1, ...
+    record = root / f"{name}.json"
+    with FileLock(str(root / f"{name}.lock")):
+        if not record.exists():
+            build = make(root / name)
+            record.write_text(json.dumps({"returncode": build.returncode, "output": build.output,
+                                          "outdir": str(build.outdir), "srcdir": str(build.srcdir)}))
+    data = json.loads(record.read_text())
+    return Build(data["returncode"], data["output"], Path(data["outdir"]), Path(data["srcdir"]))
 
 
 @pytest.fixture(scope="session")
-def epub_build(tmp_path_factory) -> Build:
-    """The real book as an EPUB, built once per session."""
-    out = tmp_path_factory.mktemp("book") / "epub"
-    return sphinx_build(ROOT, out, builder="epub")
+def html_build(tmp_path_factory, worker_id) -> Build:
+    """The real book, built once per test run as `make html` builds it."""
+    return shared_build(tmp_path_factory, worker_id, "book-html", lambda folder: sphinx_build(ROOT, folder / "html"))
+
+
+@pytest.fixture(scope="session")
+def epub_build(tmp_path_factory, worker_id, html_build) -> Build:
+    """The real book as an EPUB, built once per test run from the HTML build's doctrees, as
+    `sphinx-build -M` shares them between builders (the pages are not read twice)."""
+    doctrees = html_build.outdir.parent / f"doctrees-{html_build.outdir.name}"
+    return shared_build(tmp_path_factory, worker_id, "book-epub",
+                        lambda folder: sphinx_build(ROOT, folder / "epub", builder="epub", doctrees=doctrees))
 
 
 @pytest.fixture
@@ -112,10 +138,13 @@ def build_pdf(builddir):
 
 
 @pytest.fixture(scope="session")
-def pdf(tmp_path_factory):
+def pdf(tmp_path_factory, worker_id):
     for tool in ("latexmk", "xelatex", "pdftotext", "pdftoppm"):
         require_tool(tool)
-    return build_pdf(tmp_path_factory.mktemp("pdf"))
+    def make(folder):
+        path = build_pdf(folder)
+        return Build(0, "", path, ROOT)
+    return shared_build(tmp_path_factory, worker_id, "book-pdf", make).outdir
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,10 @@
 """The README's first command holds wherever a newcomer's copy lives, on any day.
 
-Each test builds a throwaway copy of the book as `make html` does (tools/build.py), in one of
-the places a new user's copy really lives: a machine with nothing but Python, make and git; a
-folder whose name has spaces; a ZIP download without git history; the C locale; a calendar
-years past the book's as-of date. No test reads the clock; the dates used are stated here.
+One throwaway copy of the book is built as `make html` does (tools/build.py) in all the
+places a new user's copy really lives at once: a machine with nothing but Python, make and
+git; a folder whose name has spaces; a ZIP download without git history; the C locale; a
+calendar years past the book's as-of date. Each test checks one of them on that build. No test
+reads the clock; the dates used are stated here.
 """
 
 import datetime
@@ -12,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -47,56 +49,74 @@ def bare_path(tmp_path: Path) -> str:
     return str(bindir)
 
 
-def test_html_builds_with_only_python_make_and_git_no_graphviz_tex_or_chromium(tmp_path):
-    book = copy_book(tmp_path / "book")
-    path = bare_path(tmp_path)
+CLOCK = "2031-06-01 12:00:00"  # years after the book's as-of date
+
+
+@dataclass
+class Newcomer:
+    book: Path
+    path: str
+    scaffold: subprocess.CompletedProcess
+    build: subprocess.CompletedProcess
+    clock_moved: bool
+
+
+@pytest.fixture(scope="module")
+def newcomer(tmp_path_factory) -> Newcomer:
+    """One copy of the book where a newcomer's copy really lives, built once: a ZIP download
+    without git history, in a folder whose name has spaces, on a PATH with nothing but the base
+    system (no Graphviz, TeX, Chromium or Java), in the C locale; `make chapter` has added a
+    chapter, and both ran with the clock at CLOCK (when faketime is installed; the test about
+    the clock requires it). Each test below checks one of these conditions."""
+    tmp = tmp_path_factory.mktemp("newcomer")
+    book = copy_book(tmp / "Briefing book (download)" / "turkey s400 f35-main")
+    path = bare_path(tmp)
+    env = {k: v for k, v in os.environ.items() if k not in {"BRIEFING_COMMIT", "PYTHONUTF8"}}
+    env.update(PATH=path, LC_ALL="C", LANG="C", LANGUAGE="C", SOURCE_DATE_EPOCH=BUILD_ENV["SOURCE_DATE_EPOCH"],
+               GIT_CEILING_DIRECTORIES=str(tmp))  # never find a repository above the copy
+    faketime = shutil.which("faketime")
+    prefix = [faketime, CLOCK] if faketime else []
+    scaffold = subprocess.run([*prefix, sys.executable, "tools/chapter.py", "Arms sales", "--owner", "A. Analyst"],
+                              cwd=book, env=env, capture_output=True, text=True)
+    return Newcomer(book, path, scaffold, build_html(book, env, *prefix), clock_moved=bool(faketime))
+
+
+def test_html_builds_with_only_python_make_and_git_no_graphviz_tex_or_chromium(newcomer):
     for tool in SYSTEM_TOOLS:
-        assert shutil.which(tool, path=path) is None, tool
-    result = build_html(book, dict(os.environ, PATH=path, **BUILD_ENV))
+        assert shutil.which(tool, path=newcomer.path) is None, tool
+    result = newcomer.build
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "file://" in result.stdout and "index.html" in result.stdout, "the build must say which page to open"
-    figures = list((book / "_build" / "html" / "_images").glob("graphviz-*.svg"))
+    figures = list((newcomer.book / "_build" / "html" / "_images").glob("graphviz-*.svg"))
     assert figures, "the legal-pathway figure was not drawn"
     assert "graphviz-pure" in figures[0].read_text(encoding="utf-8"), "drawn by something other than graphviz-pure"
 
 
-def test_html_builds_in_a_folder_with_spaces_from_a_zip_download_without_git_history(tmp_path):
-    book = copy_book(tmp_path / "Briefing book (download)" / "turkey s400 f35-main")
-    assert not (book / ".git").exists()
-    env = {k: v for k, v in os.environ.items() if k != "BRIEFING_COMMIT"}
-    env["SOURCE_DATE_EPOCH"] = BUILD_ENV["SOURCE_DATE_EPOCH"]
-    env["GIT_CEILING_DIRECTORIES"] = str(tmp_path)  # never find a repository above the copy
-    result = build_html(book, env)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    title_page = (book / "_build" / "html" / "index.html").read_text(encoding="utf-8")
+def test_html_builds_in_a_folder_with_spaces_from_a_zip_download_without_git_history(newcomer):
+    assert " " in str(newcomer.book) and not (newcomer.book / ".git").exists()
+    assert newcomer.build.returncode == 0, newcomer.build.stdout[-3000:] + newcomer.build.stderr[-3000:]
+    title_page = (newcomer.book / "_build" / "html" / "index.html").read_text(encoding="utf-8")
     assert "without git history" in title_page and "Built from commit" not in title_page
 
 
-def test_html_builds_in_the_c_locale(tmp_path):
-    book = copy_book(tmp_path / "book")
-    env = dict(os.environ, LC_ALL="C", LANG="C", LANGUAGE="C", **BUILD_ENV)
-    env.pop("PYTHONUTF8", None)
-    result = build_html(book, env)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+def test_html_builds_in_the_c_locale(newcomer):
+    assert newcomer.build.returncode == 0, newcomer.build.stdout[-3000:] + newcomer.build.stderr[-3000:]
     words = ("Türkiye", "Erdoğan")  # a core chapter whose text has both, read back from its HTML
-    chapter = next(p for p in sorted((book / "chapters").glob("0*.md"))
+    chapter = next(p for p in sorted((newcomer.book / "chapters").glob("0*.md"))
                    if all(w in p.read_text(encoding="utf-8") for w in words))
-    page = (book / "_build" / "html" / "chapters" / f"{chapter.stem}.html").read_text(encoding="utf-8")
+    page = (newcomer.book / "_build" / "html" / "chapters" / f"{chapter.stem}.html").read_text(encoding="utf-8")
     assert all(w in page for w in words)
 
 
-def test_make_chapter_years_after_the_as_of_date_gives_a_chapter_that_builds(tmp_path):
-    """The clock is moved to 1 June 2031 (years after as_of) for the scaffold and the build."""
-    faketime = require_tool("faketime")
-    book = copy_book(tmp_path / "book")
-    env = dict(os.environ, **BUILD_ENV)
-    made = subprocess.run([faketime, "2031-06-01 12:00:00", sys.executable, "tools/chapter.py", "Arms sales",
-                           "--owner", "A. Analyst"], cwd=book, env=env, capture_output=True, text=True)
-    assert made.returncode == 0, made.stderr
-    chapter = next((book / "chapters").glob("0[6-9]-arms-sales.md"))
+def test_make_chapter_years_after_the_as_of_date_gives_a_chapter_that_builds(newcomer):
+    """The clock is moved to CLOCK (years after as_of) for the scaffold and the build."""
+    require_tool("faketime")
+    assert newcomer.clock_moved
+    assert newcomer.scaffold.returncode == 0, newcomer.scaffold.stderr
+    chapter = next((newcomer.book / "chapters").glob("0[6-9]-arms-sales.md"))
     assert "2031" not in chapter.read_text(encoding="utf-8"), "the scaffold must not carry the day it was made"
-    result = build_html(book, env, faketime, "2031-06-01 12:00:00")
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert newcomer.build.returncode == 0, newcomer.build.stdout[-3000:] + newcomer.build.stderr[-3000:]
+    assert (newcomer.book / "_build" / "html" / "chapters" / f"{chapter.stem}.html").exists()
 
 
 def test_review_after_the_information_date_is_normal_but_a_review_after_its_commit_is_an_error():
