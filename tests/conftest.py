@@ -115,6 +115,59 @@ def epub_build(tmp_path_factory, worker_id, html_build) -> Build:
                         lambda folder: sphinx_build(ROOT, folder / "epub", builder="epub", doctrees=doctrees))
 
 
+@dataclass
+class Contribution:
+    scaffold: Build  # the copy built right after `make chapter`
+    scaffold_text: str  # the new chapter as `make chapter` wrote it
+    build: Build  # the copy built again after the contributor's edits
+    chapter: Path
+
+
+@pytest.fixture(scope="session")
+def contribution(tmp_path_factory, worker_id) -> Contribution:
+    """A contributor following CONTRIBUTING.md on a copy of the book, built once per test run:
+    `make chapter`, build (placeholders reported, build green); then replace the placeholders,
+    cite two sources with their passages, add an event to the chronology data, and build again
+    (incrementally, as a contributor's second `make html` does)."""
+    name = "06-arms-sales-to-the-region"
+
+    def make(folder: Path) -> Build:
+        book = folder / "book"
+        shutil.copytree(ROOT, book, ignore=COPY_IGNORE)
+        made = subprocess.run([sys.executable, "tools/chapter.py", "Arms sales to the region", "--owner", "A. Analyst"],
+                              cwd=book, capture_output=True, text=True)
+        assert made.returncode == 0, made.stderr
+        new = book / "chapters" / f"{name}.md"
+        text = new.read_text(encoding="utf-8")
+        (folder / "scaffold.md").write_text(text, encoding="utf-8")
+        first = sphinx_build(book, book / "_build" / "html")
+        (folder / "scaffold.json").write_text(json.dumps([first.returncode, first.output]))
+        bib = (book / "references.bib").read_text(encoding="utf-8")
+        keys = re.findall(r"^@\w+\{([^,]+),", bib, re.MULTILINE)[:2]
+        text = re.sub(r"- PLACEHOLDER: [^\n]*", "- A summary of a cited section below.", text)
+        text = text.replace("## PLACEHOLDER: first section heading", "## First section")
+        text = text.replace("## PLACEHOLDER: second section heading", "## Second section")
+        text = re.sub(r"PLACEHOLDER: write one sentence per line\.\n[^\n]*\n",
+                      f"A sourced statement made in 2019.{{footcite}}`{keys[0]}#first`\n", text)
+        text = re.sub(r"PLACEHOLDER: attribute[^\n]*\n", f"Another sourced statement.{{footcite}}`{keys[1]}#second`\n", text)
+        new.write_text(text, encoding="utf-8")
+        evidence = new.with_suffix(".evidence.yaml")  # written by make chapter, next to the chapter
+        evidence.write_text(evidence.read_text(encoding="utf-8") + f'{keys[0]}:\n  first:\n    text: "the first passage"\n'
+                            f'{keys[1]}:\n  second:\n    text: "the second passage"\n', encoding="utf-8")
+        data = book / "data" / "chronology.yaml"
+        key = re.findall(r"cite: \[([^\],]+)", data.read_text(encoding="utf-8"))[-1]
+        with data.open("a", encoding="utf-8") as stream:
+            stream.write(f'\n- date: 2026-11-01\n  lane: us-congress\n  event: "Test event added by the test suite."\n'
+                         f'  cite: [{key}]\n  figure: true\n  short: "Test event"\n')
+        return sphinx_build(book, book / "_build" / "html")
+
+    build = shared_build(tmp_path_factory, worker_id, "contribution", make)
+    folder = build.srcdir.parent
+    code, output = json.loads((folder / "scaffold.json").read_text())
+    return Contribution(Build(code, output, build.outdir, build.srcdir), (folder / "scaffold.md").read_text(encoding="utf-8"),
+                        build, build.srcdir / "chapters" / f"{name}.md")
+
+
 @pytest.fixture
 def book_copy(tmp_path) -> Path:
     """A throwaway copy of the book's sources to break on purpose."""

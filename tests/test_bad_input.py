@@ -1,17 +1,18 @@
 """Each kind of bad input fails the build with a message naming the file and the line.
 
-All source-level mistakes are planted in one throwaway copy of the book and built once; each
-test then checks its own message. Bib-file mistakes stop the build before Sphinx reads any
+All source-level mistakes are planted in one throwaway copy of the book and built once, as
+`make html` builds (tools/build.py); each test then checks its own message. Bib-file mistakes stop the build before Sphinx reads any
 page, so they get a copy each. The working tree is never touched.
 """
 
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
 
 import pytest
-from conftest import ROOT, sphinx_build
+from conftest import BUILD_ENV, ROOT, Build
 
 from briefing.project import COPY_IGNORE, core_chapters
 
@@ -86,9 +87,24 @@ def broken_build(tmp_path_factory):
     data.write_text(chron[:first] + "- date: 2001-01-01\n  lane: nato-other\n  event: \"Planted.\"\n"
                     "  cite: [nosuchkey2098]\n\n" + chron[first:], encoding="utf-8")
     lines["book"] = book
-    build = sphinx_build(book, book / "_build" / "html")
+    build = make_html(book)
     yield build, lines
     assert tree_digest() == before, "the working tree changed during a failing build"
+
+
+def make_html(book) -> Build:
+    """`make html` on the copy (tools/build.py, -W -n --keep-going), output captured."""
+    result = subprocess.run([sys.executable, "tools/build.py", "html", "--", "-W", "-n", "--keep-going", "-q"],
+                            cwd=book, capture_output=True, text=True, env=dict(os.environ, **BUILD_ENV))
+    return Build(result.returncode, result.stdout + result.stderr, book / "_build" / "html", book)
+
+
+def test_failed_build_exits_nonzero_and_leaves_no_complete_looking_output(broken_build):
+    build, lines = broken_build
+    assert build.returncode != 0
+    assert "BUILD FAILED" in build.output
+    assert not (lines["book"] / "_build" / "html" / "index.html").exists()
+    assert not (lines["book"] / "_build" / "doctrees" / "environment.pickle").exists()
 
 
 def test_missing_citation_key_fails_with_file_and_line(broken_build):
@@ -122,7 +138,7 @@ def test_figure_syntax_error_fails_naming_the_dot_file_and_line_not_stdin(broken
 
 def test_figure_syntax_error_keeps_failing_on_the_next_build(broken_build):
     build, lines = broken_build
-    again = sphinx_build(lines["book"], lines["book"] / "_build" / "html")
+    again = make_html(lines["book"])
     assert again.returncode != 0
     assert f"figures/legal-pathway.dot:{lines['dot']}: WARNING" in again.output, again.output
 

@@ -134,39 +134,19 @@ def test_book_cites_at_least_45_sources_and_a_third_are_primary():
     assert kinds.count("primary") * 3 >= len(kinds), f"{kinds.count('primary')} primary of {len(kinds)}"
 
 
-def test_make_chapter_scaffolds_a_buildable_chapter_whose_placeholders_are_reported(book_copy):
-    result = subprocess.run([sys.executable, "tools/chapter.py", "Arms sales to the region", "--owner", "A. Analyst"],
-                            cwd=book_copy, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    new = book_copy / "chapters" / "06-arms-sales-to-the-region.md"
-    assert new.exists() and "chapters/06-arms-sales-to-the-region" in (book_copy / "index.md").read_text()
-    build = sphinx_build(book_copy, book_copy / "_build" / "html")
-    assert build.returncode == 0, "\n".join(build.warnings)
-    flagged = [n for n, line in enumerate(new.read_text().splitlines(), 1) if PLACEHOLDER.search(line)]
+def test_make_chapter_scaffolds_a_buildable_chapter_whose_placeholders_are_reported(contribution):
+    book = contribution.build.srcdir
+    assert contribution.chapter.exists() and "chapters/06-arms-sales-to-the-region" in (book / "index.md").read_text()
+    assert contribution.scaffold.returncode == 0, "\n".join(contribution.scaffold.warnings)
+    flagged = [n for n, line in enumerate(contribution.scaffold_text.splitlines(), 1) if PLACEHOLDER.search(line)]
     assert len(flagged) >= 5
 
 
-def test_contributor_following_contributing_md_gets_a_green_check(book_copy):
+def test_contributor_following_contributing_md_gets_a_green_check(contribution):
     """make chapter, replace the placeholders, cite two sources: build and checks pass."""
-    subprocess.run([sys.executable, "tools/chapter.py", "Arms sales to the region", "--owner", "A. Analyst"],
-                   cwd=book_copy, check=True, capture_output=True)
-    new = book_copy / "chapters" / "06-arms-sales-to-the-region.md"
-    keys = re.findall(r"^@\w+\{([^,]+),", (book_copy / "references.bib").read_text(encoding="utf-8"), re.MULTILINE)[:2]
-    text = new.read_text(encoding="utf-8")
-    text = re.sub(r"- PLACEHOLDER: [^\n]*", "- A summary of a cited section below.", text)
-    text = text.replace("## PLACEHOLDER: first section heading", "## First section")
-    text = text.replace("## PLACEHOLDER: second section heading", "## Second section")
-    text = re.sub(r"PLACEHOLDER: write one sentence per line\.\n[^\n]*\n",
-                  f"A sourced statement made in 2019.{{footcite}}`{keys[0]}#first`\n", text)
-    text = re.sub(r"PLACEHOLDER: attribute[^\n]*\n", f"Another sourced statement.{{footcite}}`{keys[1]}#second`\n", text)
-    new.write_text(text, encoding="utf-8")
-    evidence = new.with_suffix(".evidence.yaml")  # written by make chapter, next to the chapter
-    assert evidence.exists()
-    evidence.write_text(evidence.read_text(encoding="utf-8") + f'{keys[0]}:\n  first:\n    text: "the first passage"\n'
-                        f'{keys[1]}:\n  second:\n    text: "the second passage"\n', encoding="utf-8")
-    assert "PLACEHOLDER" not in text
-    build = sphinx_build(book_copy, book_copy / "_build" / "html")
-    assert build.returncode == 0, "\n".join(build.warnings)
+    book_copy = contribution.build.srcdir
+    assert "PLACEHOLDER" not in contribution.chapter.read_text(encoding="utf-8")
+    assert contribution.build.returncode == 0, "\n".join(contribution.build.warnings)
     checks = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_content.py",
                              "tests/test_citations.py", "tests/test_links.py", "-k",
                              "not scaffold and not contributor and not primary and not internal_link"],
