@@ -228,28 +228,30 @@ def test_text_contrast_is_readable_in_light_and_dark_mode(site, browser, scheme)
     context.close()
 
 
-def test_accessibility_no_serious_or_critical_axe_violations_alt_text_headings_language(site, browser):
+@pytest.mark.parametrize("path", ["index.html", *reading_order()])
+def test_accessibility_no_serious_or_critical_axe_violations_alt_text_headings_language(site, browser, path):
     from axe_playwright_python.sync_playwright import Axe
-    base, outdir = site
-    axe = Axe()
+    base, _outdir = site
     page = browser.new_page()
-    problems = []
-    for path in page_paths(outdir):
-        page.goto(f"{base}/{path}")
-        result = axe.run(page)
-        for violation in result.response["violations"]:
-            if violation["impact"] in {"serious", "critical"}:
-                problems.append(f"{path}: {violation['id']} ({violation['impact']}): {violation['help']}")
-        if page.evaluate("document.documentElement.lang") != "en":
-            problems.append(f"{path}: no lang='en'")
-        if page.locator("article img:not([alt]), article img[alt='']").count():
-            problems.append(f"{path}: image without alt text")
-        levels = page.eval_on_selector_all("article h1, article h2, article h3, article h4",
-                                           "els => els.map(e => Number(e.tagName[1]))")
-        if levels and (levels[0] != 1 or any(b - a > 1 for a, b in zip(levels, levels[1:]))):
-            problems.append(f"{path}: headings out of order {levels}")
-    assert not problems, "\n".join(problems)
+    page.goto(f"{base}/{path}")
+    problems = [f"{path}: {violation['id']} ({violation['impact']}): {violation['help']}"
+                for violation in Axe().run(page).response["violations"]
+                if violation["impact"] in {"serious", "critical"}]
+    if page.evaluate("document.documentElement.lang") != "en":
+        problems.append(f"{path}: no lang='en'")
+    if page.locator("article img:not([alt]), article img[alt='']").count():
+        problems.append(f"{path}: image without alt text")
+    levels = page.eval_on_selector_all("article h1, article h2, article h3, article h4",
+                                       "els => els.map(e => Number(e.tagName[1]))")
+    if levels and (levels[0] != 1 or any(b - a > 1 for a, b in zip(levels, levels[1:]))):
+        problems.append(f"{path}: headings out of order {levels}")
     page.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_every_built_page_is_in_the_reading_order_the_accessibility_test_walks(site):
+    _base, outdir = site
+    assert set(page_paths(outdir)) == {"index.html", *reading_order()}
 
 
 def test_printing_a_chapter_hides_navigation_and_shows_link_urls(site, browser, tmp_path):

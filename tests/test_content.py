@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, sphinx_build
+from conftest import ROOT
 
 from briefing import bibcheck
 from briefing.chaptermeta import check_metadata

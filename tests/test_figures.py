@@ -3,9 +3,8 @@
 import re
 
 import pytest
-import yaml
 from bs4 import BeautifulSoup
-from conftest import ROOT, sphinx_build
+from conftest import ROOT
 
 
 def soup_of(build, page):

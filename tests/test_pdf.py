@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import BUILD_ENV, ROOT, build_pdf
+from conftest import BUILD_ENV, ROOT
 
 from briefing import bibcheck
 
@@ -107,15 +107,6 @@ def test_pages_render_to_png_for_review(pdf, artifacts):
     shutil.copy(pdf, artifacts / "briefing.pdf")
 
 
-def test_two_builds_give_the_same_pdf_bytes(pdf, pdf_text, tmp_path):
-    from pypdf import PdfReader
-    second = build_pdf(tmp_path)
-    text2 = subprocess.run(["pdftotext", "-enc", "UTF-8", str(second), "-"], capture_output=True, text=True).stdout
-    assert text2 == pdf_text
-    assert dict(PdfReader(str(second)).metadata) == dict(PdfReader(str(pdf)).metadata)
-    assert second.read_bytes() == pdf.read_bytes(), "same commit and SOURCE_DATE_EPOCH, different PDF bytes"
-
-
 def test_make_pdf_without_tex_stops_at_once_naming_the_packages(tmp_path):
     import os
     env = dict(os.environ, PATH=str(tmp_path))  # no latexmk, no xelatex
@@ -153,19 +144,34 @@ def test_list_of_figures_and_list_of_tables_hold_their_entries_with_numbers_and_
     assert "Chronology" in tables and "A.1" in figures
 
 
-def test_sphinx_build_latexpdf_gives_the_same_pdf_text_as_make_pdf(pdf_text, tmp_path):
-    """Read the Docs runs plain `sphinx-build -M latexpdf`; nothing may depend on tools/build.py."""
+@pytest.fixture(scope="module")
+def latexpdf(tmp_path_factory):
+    """The book as Read the Docs builds it: plain `sphinx-build -M latexpdf`, in another folder."""
+    out = tmp_path_factory.mktemp("latexpdf")
     env = dict(os.environ, **BUILD_ENV, LATEXMKOPTS="-interaction=nonstopmode -halt-on-error")
-    result = subprocess.run([sys.executable, "-m", "sphinx", "-M", "latexpdf", str(ROOT), str(tmp_path), "-q"],
+    result = subprocess.run([sys.executable, "-m", "sphinx", "-M", "latexpdf", str(ROOT), str(out), "-q"],
                             cwd=ROOT, capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    plain = subprocess.run(["pdftotext", "-enc", "UTF-8", str(tmp_path / "latex" / "briefing.pdf"), "-"],
+    return out / "latex" / "briefing.pdf"
+
+
+def test_sphinx_build_latexpdf_gives_the_same_pdf_text_as_make_pdf(latexpdf, pdf_text):
+    """Read the Docs runs plain `sphinx-build -M latexpdf`; nothing may depend on tools/build.py."""
+    plain = subprocess.run(["pdftotext", "-enc", "UTF-8", str(latexpdf), "-"],
                            capture_output=True, text=True, check=True).stdout
     assert plain == pdf_text
     # and the layout the extension gives both: the summary unnumbered, no bare "Notes" headings
     assert re.search(r"^Summary[ \t]*$", plain, re.MULTILINE)
     assert not re.search(r"^\d+(\.\d+)*[ \t]+Summary", plain, re.MULTILINE)
     assert not re.search(r"^(\d+(\.\d+)*[ \t]+)?Notes[ \t]*$", plain, re.MULTILINE)
+
+
+def test_two_builds_give_the_same_pdf_bytes(pdf, latexpdf):
+    """Two builds of the same commit, in two folders, by `make pdf` and by `sphinx-build -M
+    latexpdf`: one file, byte for byte (dates from SOURCE_DATE_EPOCH, ids from the content)."""
+    from pypdf import PdfReader
+    assert dict(PdfReader(str(latexpdf)).metadata) == dict(PdfReader(str(pdf)).metadata)
+    assert latexpdf.read_bytes() == pdf.read_bytes(), "same commit and SOURCE_DATE_EPOCH, different PDF bytes"
 
 
 def test_no_word_runs_into_the_margin_or_off_the_page(pdf, tmp_path):
