@@ -7,6 +7,7 @@ BUILDDIR   ?= _build
 JOBS       ?= auto
 SPHINXOPTS ?=
 PORT       ?= 8000
+TEST_JOBS  ?= auto
 ALL_OPTS    = -W -n --keep-going -j $(JOBS) $(SPHINXOPTS)
 VENV_BIN    = $(VENVDIR)/bin
 STAMP       = $(VENVDIR)/.installed-requirements
@@ -45,8 +46,8 @@ clean-venv:  ## Remove .venv (the next target re-creates it)
 html: ensure-venv  ## Build the HTML briefing into _build/html and print where to open it
 	@$(VENV_BIN)/python tools/build.py html --builddir $(BUILDDIR) -- $(ALL_OPTS)
 
-test: ensure-venv  ## Run the test suite (offline: builds, links, citations, PDF, browser)
-	@$(VENV_BIN)/python -m pytest $(PYTEST_ARGS)
+test: ensure-venv  ## Run the test suite (offline: builds, links, citations, PDF, browser) on every core (TEST_JOBS)
+	@$(VENV_BIN)/python -m pytest -n $(TEST_JOBS) $(PYTEST_ARGS)
 
 livehtml: ensure-venv  ## Live preview on http://127.0.0.1:$(PORT) that rebuilds on save
 	$(VENV_BIN)/sphinx-autobuild --host 127.0.0.1 --port $(PORT) -n --keep-going . $(BUILDDIR)/html
