@@ -143,6 +143,26 @@ latex_elements = {
 \usepackage{{titlesec}}
 \usepackage{{xurl}}  % long URLs in notes and references break anywhere, never past the margin
 \usepackage{{hyperxmp}}  % XMP metadata (title, author, date, language) from \hypersetup below
+% Speed: hyperxmp 5.9 (TeX Live 2022) resets all 65536 \lccode values under XeTeX for every
+% line of XMP it adds (about 1 s of each xelatex pass). The text it lowercases is its own ASCII
+% skeleton (the metadata macros expand afterwards), so its 8-bit branch gives the same bytes.
+\makeatletter
+\@ifpackagelater{{hyperxmp}}{{2020/11/23}}{{}}{{%
+\renewcommand*{{\hyxmp@add@to@xml}}[1]{{%
+  \bgroup
+    \@tempcnta=0
+    \loop
+      \lccode\@tempcnta=\@tempcnta
+      \advance\@tempcnta by 1
+      \ifnum\@tempcnta<256
+    \repeat
+    \lccode`\_=`\ \relax
+    \lccode`\^^C=`\,\relax
+    \lccode`\^^U=`\_\relax
+    \lowercase{{\xdef\hyxmp@new@xml{{#1}}}}%
+    \xdef\hyxmp@xml{{\hyxmp@xml\hyxmp@new@xml}}%
+  \egroup}}}}
+\makeatother
 \titleformat{{\chapter}}[display]{{\normalfont\sffamily\bfseries\Large\color{{TitleColor}}}}
   {{\chaptertitlename\ \thechapter}}{{6pt}}{{\LARGE}}[\vspace{{2pt}}\titlerule]
 \titlespacing*{{\chapter}}{{0pt}}{{0pt}}{{18pt}}
