@@ -17,7 +17,7 @@ SHELL       := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 .DEFAULT_GOAL := help
 .PHONY: help ensure-venv clean-venv html test livehtml clean pdf latexpdf linkcheck bench pin epub \
-        chapter review-report lint archive evidence-report
+        chapter review-report lint archive evidence-report audit
 
 help:  ## List the targets
 	@echo "Briefing book targets (variables: PYTHON, VENVDIR, BUILDDIR, JOBS, SPHINXOPTS):"
@@ -84,6 +84,14 @@ chapter: ensure-venv  ## New chapter from the template: make chapter TITLE="Titl
 
 review-report: ensure-venv  ## List chapters by review date; flag those older than MAX_AGE days (90)
 	@$(VENV_BIN)/python tools/review_report.py --max-age-days $(or $(MAX_AGE),90)
+
+AUDIT_NPM = tools/audit/node_modules/.package-lock.json
+$(AUDIT_NPM): tools/audit/package.json tools/audit/package-lock.json
+	cd tools/audit && npm ci --no-audit --no-fund
+	@touch $@
+
+audit: html $(AUDIT_NPM)  ## Lighthouse + pa11y on the built HTML with Chromium (needs node, npm; not in make test)
+	@$(VENV_BIN)/python tools/site_audit.py --builddir $(BUILDDIR) --report-dir $(BUILDDIR)/audit
 
 clean:  ## Remove build output (keeps .venv)
 	rm -rf $(BUILDDIR) test-artifacts

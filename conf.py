@@ -97,6 +97,7 @@ briefing_chronology = "data/chronology.yaml"
 html_theme = "furo"
 html_title = project
 html_static_path = ["_static"]
+templates_path = ["templates"]  # templates/sidebar/search.html: furo's search form with a submit button
 html_favicon = "_static/favicon.svg"  # also stops browsers asking for /favicon.ico
 html_css_files = ["briefing.css"]
 html_last_updated_fmt = None  # no clock-dependent dates in the output
