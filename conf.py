@@ -231,7 +231,7 @@ if "tags" in globals() and tags.has("brief"):  # noqa: F821 (defined by Sphinx)
         "babel": r"\usepackage[english]{babel}",
         "fncychap": "",
         # Narrow margins and no running header: two pages for a table, not a book.
-        "geometry": r"\usepackage[hmargin=0.75in,top=0.6in,bottom=0.75in,footskip=0.35in]{geometry}",
+        "geometry": r"\usepackage[hmargin=0.75in,top=0.6in,bottom=0.85in,footskip=0.3in]{geometry}",
         "preamble": rf"""
 \usepackage{{xurl}}
 \usepackage{{hyperxmp}}
