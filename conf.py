@@ -224,7 +224,7 @@ if "tags" in globals() and tags.has("brief"):  # noqa: F821 (defined by Sphinx)
     latex_toplevel_sectioning = "section"
     latex_appendices = []
     briefing_latex_unnumbered_docs = []
-    graphviz_dot_args = ["-Gsize=6.3,4.3"]  # the legal pathway shrunk to half a page (keeps its proportions)
+    graphviz_dot_args = ["-Gsize=6.5,6.8"]  # the legal pathway fits two thirds of page 2 (proportions kept)
     latex_elements = {
         "pointsize": "10pt",
         "fontpkg": _fontpkg,
@@ -240,6 +240,7 @@ if "tags" in globals() and tags.has("brief"):  # noqa: F821 (defined by Sphinx)
 \titleformat{{\section}}{{\normalfont\sffamily\bfseries\large\color{{TitleColor}}}}{{}}{{0pt}}{{}}
 \titlespacing*{{\section}}{{0pt}}{{8pt plus 2pt}}{{3pt}}
 \setlength{{\parskip}}{{2pt plus 1pt}}
+\renewcommand{{\topfraction}}{{0.9}}\renewcommand{{\textfraction}}{{0.07}}\renewcommand{{\floatpagefraction}}{{0.95}}  % room for the figure at the top of page 2
 \pagestyle{{plain}}
 \newenvironment{{sphinxclassbrief-sources}}{{\footnotesize}}{{}}  % the key sources (brief.md's brief-sources container)
 \hypersetup{{pdftitle={{{_latex_title}: meeting brief}}, pdfauthor={{{author}}},
@@ -257,7 +258,7 @@ if "tags" in globals() and tags.has("brief"):  # noqa: F821 (defined by Sphinx)
  where every statement is cited.\par}}
 {{\color{{TitleColor}}\rule{{\linewidth}}{{0.5pt}}}}\par}}
 """,
-        "figure_align": "H",  # the figure stays under its heading
+        "figure_align": "tbp",  # the figure floats to a page top; the key sources fill the space around it
         "tableofcontents": "",
         "printindex": "",
         "makeindex": "",
