@@ -240,9 +240,11 @@ if "tags" in globals() and tags.has("brief"):  # noqa: F821 (defined by Sphinx)
 \titleformat{{\section}}{{\normalfont\sffamily\bfseries\large\color{{TitleColor}}}}{{}}{{0pt}}{{}}
 \titlespacing*{{\section}}{{0pt}}{{8pt plus 2pt}}{{3pt}}
 \setlength{{\parskip}}{{2pt plus 1pt}}
-\renewcommand{{\topfraction}}{{0.9}}\renewcommand{{\textfraction}}{{0.07}}\renewcommand{{\floatpagefraction}}{{0.95}}  % room for the figure at the top of page 2
+% The figure goes to the top of page 2 with the key sources under it, never alone on a float page.
+\renewcommand{{\topfraction}}{{0.9}}\renewcommand{{\textfraction}}{{0.07}}
+\renewcommand{{\floatpagefraction}}{{0.95}}
 \pagestyle{{plain}}
-\newenvironment{{sphinxclassbrief-sources}}{{\footnotesize}}{{}}  % the key sources (brief.md's brief-sources container)
+\newenvironment{{sphinxclassbrief-sources}}{{\footnotesize}}{{}}  % brief.md's key sources container
 \hypersetup{{pdftitle={{{_latex_title}: meeting brief}}, pdfauthor={{{author}}},
   pdfsubject={{Two-page brief. {edition}, information as of {as_of_text}}},
   pdflang={{en}}, pdfmetalang={{en}}, pdfdate={{{briefing_as_of.isoformat()}}},
