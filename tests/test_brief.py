@@ -177,3 +177,24 @@ def test_an_unknown_paper_size_stops_the_build_naming_the_allowed_ones(tmp_path)
     from sphinx.errors import ConfigError
     with pytest.raises(ConfigError, match="letter, a4"):
         build_tiny_book(src, tmp_path / "out", builder="latex")
+
+
+def test_two_builds_give_the_same_brief_bytes(brief, tmp_path):
+    paper, pdf = brief
+    if paper != "letter":
+        pytest.skip("one size is enough to prove the build reproducible")
+    assert build_brief(tmp_path, paper).read_bytes() == pdf.read_bytes(), "same commit, different brief bytes"
+
+
+def test_html_title_page_offers_the_brief_once_it_is_built(brief):
+    paper, pdf = brief
+    if paper != "letter":
+        pytest.skip("the link does not depend on the paper size")
+    builddir = pdf.parent.parent
+    env = dict(os.environ, **BUILD_ENV)
+    result = subprocess.run([sys.executable, "tools/build.py", "html", "--builddir", str(builddir), "--", "-W", "-n",
+                             "-q"], cwd=ROOT, capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    index = (builddir / "html" / "index.html").read_text(encoding="utf-8")
+    assert 'href="brief.pdf"' in index and "two-page meeting brief" in index
+    assert (builddir / "html" / "brief.pdf").read_bytes() == pdf.read_bytes()
