@@ -224,7 +224,7 @@ if "tags" in globals() and tags.has("brief"):  # noqa: F821 (defined by Sphinx)
     latex_toplevel_sectioning = "section"
     latex_appendices = []
     briefing_latex_unnumbered_docs = []
-    graphviz_dot_args = ["-Gsize=6.5,6.8"]  # the legal pathway fits two thirds of page 2 (proportions kept)
+    graphviz_dot_args = ["-Gsize=6.5,6.3"]  # the legal pathway fits two thirds of page 2 (proportions kept)
     latex_elements = {
         "pointsize": "10pt",
         "fontpkg": _fontpkg,
@@ -256,8 +256,8 @@ if "tags" in globals() and tags.has("brief"):  # noqa: F821 (defined by Sphinx)
 {{\color{{TitleColor}}\rule{{\linewidth}}{{1.2pt}}}}\par\vspace{{3pt}}
 {{\LARGE\bfseries {_latex_title}\par}}\vspace{{2pt}}
 {{\normalsize Meeting brief \textbullet\ {edition} \textbullet\ \textbf{{Information as of {as_of_text}}}\par}}
-\vspace{{1pt}}{{\small Newest development documented: {newest_text}. {provenance}. Drawn from the book's summary,
- where every statement is cited.\par}}
+\vspace{{1pt}}{{\small Newest development documented: {newest_text} \textbullet\ {provenance}\par
+Every statement is the book's summary, word for word; the book cites each one to its sources.\par}}
 {{\color{{TitleColor}}\rule{{\linewidth}}{{0.5pt}}}}\par}}
 """,
         "figure_align": "tbp",  # the figure floats to a page top; the key sources fill the space around it
