@@ -198,3 +198,31 @@ def test_html_title_page_offers_the_brief_once_it_is_built(brief):
     index = (builddir / "html" / "index.html").read_text(encoding="utf-8")
     assert 'href="brief.pdf"' in index and "two-page meeting brief" in index
     assert (builddir / "html" / "brief.pdf").read_bytes() == pdf.read_bytes()
+
+
+def tiny_brief_book(src: Path, brief_md: str) -> Path:
+    src.mkdir()
+    (src / "conf.py").write_text('extensions = ["myst_parser", "briefing.brief"]\nproject = "Tiny"\n'
+                                 'include_patterns = ["index.md"]\n', encoding="utf-8")
+    (src / "summary.md").write_text("# Summary\n\n```{admonition} Key points\n:class: key-points\n\n- Point one.\n```\n\n"
+                                    "## Key judgments\n\n- Judgment one.\n- Judgment two.\n\nA closing paragraph.\n\n"
+                                    "## Later\n\nNot in the brief.\n", encoding="utf-8")
+    (src / "index.md").write_text(brief_md, encoding="utf-8")
+    return src
+
+
+def test_brief_extract_brings_a_section_list_and_an_admonition_body_and_nothing_else(tmp_path):
+    src = tiny_brief_book(tmp_path / "src", "---\norphan: true\n---\n# Brief\n\n"
+                          "```{brief-extract} summary.md\n:admonition: Key points\n```\n\n"
+                          "```{brief-extract} summary.md\n:section: Key judgments\n:list-only:\n```\n")
+    out, warnings = build_tiny_book(src, tmp_path / "out")
+    assert "WARNING" not in warnings and "ERROR" not in warnings, warnings
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert "Point one." in html and "Judgment one." in html and "Judgment two." in html
+    assert "A closing paragraph." not in html and "Not in the brief." not in html and ":class:" not in html
+
+
+def test_brief_extract_of_a_missing_section_fails_at_the_brief_line(tmp_path):
+    src = tiny_brief_book(tmp_path / "src", "# Brief\n\n```{brief-extract} summary.md\n:section: Key judgements\n```\n")
+    _out, warnings = build_tiny_book(src, tmp_path / "out")
+    assert re.search(r"index\.md:3: (ERROR|WARNING).*no section headed 'Key judgements'", warnings), warnings
