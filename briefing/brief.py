@@ -13,7 +13,7 @@ In the brief run (and only there):
 
 * ``{footcite}`` prints nothing: the brief has no room for notes and lists its key sources in a
   numbered ``{bibliography}`` instead. Each cited key must still be a ``references.bib`` entry;
-  an unknown key fails the build at the summary's line.
+  an unknown key fails the build, naming the brief's {brief-extract} line and the key.
 * ``{term}`` links to the glossary, which is not in the brief, become their plain text.
   Any other unresolved reference still fails the build (``-n``).
 """
@@ -107,11 +107,10 @@ class SilentFootCite(SphinxRole):
     """The brief's ``{footcite}``: checks that each key is in references.bib, prints nothing."""
 
     def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
-        domain = self.env.get_domain("cite")
-        known = domain.bibliography.entries if hasattr(domain, "bibliography") else None
+        known = self.env.get_domain("cite").bibdata.data.entries  # sphinxcontrib-bibtex's parsed bib files
         for item in self.text.split(","):
             key = item.split("#", 1)[0].strip()
-            if known is not None and key not in known:
+            if key not in known:
                 logger.warning(f"brief: citation key {key!r} is not in references.bib", location=self.get_location(),
                                type="brief", subtype="citation")
         return [], []

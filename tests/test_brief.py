@@ -226,3 +226,31 @@ def test_brief_extract_of_a_missing_section_fails_at_the_brief_line(tmp_path):
     src = tiny_brief_book(tmp_path / "src", "# Brief\n\n```{brief-extract} summary.md\n:section: Key judgements\n```\n")
     _out, warnings = build_tiny_book(src, tmp_path / "out")
     assert re.search(r"index\.md:3: (ERROR|WARNING).*no section headed 'Key judgements'", warnings), warnings
+
+
+def test_in_the_brief_run_a_citation_prints_nothing_but_an_unknown_key_fails_naming_it(tmp_path):
+    import io
+
+    from sphinx.testing.util import SphinxTestApp
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "conf.py").write_text('extensions = ["myst_parser", "sphinxcontrib.bibtex", "briefing.brief"]\n'
+                                 'bibtex_bibfiles = ["refs.bib"]\nproject = "Tiny"\ninclude_patterns = ["index.md"]\n',
+                                 encoding="utf-8")
+    (src / "refs.bib").write_text("@misc{known2020, title = {A title}, year = {2020}}\n", encoding="utf-8")
+    (src / "summary.md").write_text("# Summary\n\n## Key judgments\n\n- Cited.{footcite}`known2020#passage`\n"
+                                    "- Miscited.{footcite}`unknown2099`\n", encoding="utf-8")
+    (src / "index.md").write_text("# Brief\n\n```{brief-extract} summary.md\n:section: Key judgments\n```\n",
+                                  encoding="utf-8")
+    warnings = io.StringIO()
+    app = SphinxTestApp("html", srcdir=src, builddir=tmp_path / "out", freshenv=True, tags=["brief"],
+                        status=io.StringIO(), warning=warnings)
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    text = re.sub(r"\x1b\[[0-9;]*m", "", warnings.getvalue())
+    assert "citation key 'unknown2099' is not in references.bib" in text and "known2020'" not in text, text
+    html = (app.outdir / "index.html").read_text(encoding="utf-8")
+    assert "Cited." in html and "footnote" not in html.lower()
