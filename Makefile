@@ -8,7 +8,9 @@ JOBS       ?= auto
 SPHINXOPTS ?=
 PORT       ?= 8000
 TEST_JOBS  ?= auto
+PAPER      ?=
 ALL_OPTS    = -W -n --keep-going -j $(JOBS) $(SPHINXOPTS)
+PAPER_OPTS  = $(if $(PAPER),-D briefing_paper=$(PAPER))
 VENV_BIN    = $(VENVDIR)/bin
 STAMP       = $(VENVDIR)/.installed-requirements
 SYSTEM_PACKAGES = $(shell grep -v '^\s*\#' system-packages.txt | grep -v '^\s*$$')
@@ -16,11 +18,11 @@ SYSTEM_PACKAGES = $(shell grep -v '^\s*\#' system-packages.txt | grep -v '^\s*$$
 SHELL       := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 .DEFAULT_GOAL := help
-.PHONY: help ensure-venv clean-venv html test livehtml clean pdf latexpdf linkcheck bench pin epub \
+.PHONY: help ensure-venv clean-venv html test livehtml clean pdf brief latexpdf linkcheck bench pin epub \
         chapter review-report lint archive evidence-report audit
 
 help:  ## List the targets
-	@echo "Briefing book targets (variables: PYTHON, VENVDIR, BUILDDIR, JOBS, SPHINXOPTS):"
+	@echo "Briefing book targets (variables: PYTHON, VENVDIR, BUILDDIR, JOBS, SPHINXOPTS, PAPER=letter|a4):"
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
 
 $(STAMP): requirements.txt pyproject.toml
@@ -52,8 +54,11 @@ test: ensure-venv  ## Run the test suite (offline: builds, links, citations, PDF
 livehtml: ensure-venv  ## Live preview on http://127.0.0.1:$(PORT) that rebuilds on save
 	$(VENV_BIN)/sphinx-autobuild --host 127.0.0.1 --port $(PORT) -n --keep-going . $(BUILDDIR)/html
 
-pdf: ensure-venv  ## Build the PDF briefing into _build/pdf/briefing.pdf
-	@$(VENV_BIN)/python tools/build.py pdf --builddir $(BUILDDIR) -- $(ALL_OPTS)
+pdf: ensure-venv  ## Build the PDF briefing into _build/pdf/briefing.pdf (PAPER=a4 for A4; Letter by default)
+	@$(VENV_BIN)/python tools/build.py pdf --builddir $(BUILDDIR) -- $(ALL_OPTS) $(PAPER_OPTS)
+
+brief: ensure-venv  ## Build the two-page meeting brief into _build/brief/brief.pdf (PAPER=a4 for A4)
+	@$(VENV_BIN)/python tools/build.py brief --builddir $(BUILDDIR) -- -W -n --keep-going $(SPHINXOPTS) $(PAPER_OPTS)
 
 latexpdf: pdf
 

@@ -65,6 +65,8 @@ extensions = [
     "briefing.epubstamp",  # EPUB: ZIP entries dated from SOURCE_DATE_EPOCH, so two builds give the same bytes
     "briefing.linkcheckplus",  # linkcheck: results written at once; requests to one host spaced out
     "briefing.chaptermeta",  # shows owner, status and last_reviewed from chapter front matter
+    "briefing.paper",  # briefing_paper (letter or a4) sets the PDFs' paper size
+    "briefing.brief",  # the two-page brief (brief.md, make brief): summary blocks reused, never copied
 ]
 root_doc = "index"
 include_patterns = ["index.md", "chapters/**"]  # the book is these pages and nothing else
@@ -126,17 +128,20 @@ _latex_title = project.replace("&", r"\&")
 # so two builds of one commit give the same bytes.
 _pdf_date = f"D:{briefing_as_of:%Y%m%d}000000Z"
 _pdf_uuid = uuid.uuid5(uuid.NAMESPACE_URL, f"briefing-book:{edition}:{briefing_as_of.isoformat()}")
-latex_elements = {
-    "papersize": "a4paper",
-    "pointsize": "11pt",
-    "fontpkg": r"""
+# Paper: U.S. Letter unless `make pdf PAPER=a4` (-D briefing_paper=a4); briefing/paper.py turns
+# it into latex_elements["papersize"]. Letter because the publisher's readers are U.S. policy staff.
+briefing_paper = "letter"
+_fontpkg = r"""
 \setmainfont{FreeSerif}[Extension=.otf, UprightFont=*, BoldFont=*Bold, ItalicFont=*Italic,
   BoldItalicFont=*BoldItalic]
 \setsansfont{FreeSans}[Extension=.otf, UprightFont=*, BoldFont=*Bold, ItalicFont=*Oblique,
   BoldItalicFont=*BoldOblique]
 \setmonofont{FreeMono}[Extension=.otf, UprightFont=*, BoldFont=*Bold, ItalicFont=*Oblique,
   BoldItalicFont=*BoldOblique]
-""",
+"""
+latex_elements = {
+    "pointsize": "11pt",
+    "fontpkg": _fontpkg,
     # Plain LaTeX chapter headings: the default fncychap style uppercases ("TÜRKIYE").
     "fncychap": "",
     "babel": r"\usepackage[english]{babel}",
@@ -228,6 +233,61 @@ latex_appendices = ["chapters/91-chronology", "chapters/92-glossary", "chapters/
 # Pages that are unnumbered chapters in the PDF, as they are on the web (briefing/latexlayout.py).
 briefing_latex_unnumbered_docs = ["chapters/00-summary"]
 latex_additional_files = []
+
+# -- The two-page meeting brief (make brief; briefing/brief.py) -----------------------------
+# A run of its own with the tag "brief": brief.md is then the root and the only page read, and
+# the one LaTeX document is brief.tex. Sphinx passes `tags` to conf.py; tools reading conf.py
+# through briefing.bookconf do not, and see the book's settings.
+if "tags" in globals() and tags.has("brief"):  # noqa: F821 (defined by Sphinx)
+    root_doc = "brief"
+    include_patterns = ["brief.md"]
+    latex_documents = [("brief", "brief.tex", f"{project}: meeting brief", author, "howto")]
+    latex_toplevel_sectioning = "section"
+    latex_appendices = []
+    briefing_latex_unnumbered_docs = []
+    graphviz_dot_args = ["-Gsize=6.5,6.3"]  # the legal pathway fits two thirds of page 2 (proportions kept)
+    latex_elements = {
+        "pointsize": "10pt",
+        "fontpkg": _fontpkg,
+        "babel": r"\usepackage[english]{babel}",
+        "fncychap": "",
+        # Narrow margins and no running header: two pages for a table, not a book.
+        "geometry": r"\usepackage[hmargin=0.75in,top=0.6in,bottom=0.85in,footskip=0.3in]{geometry}",
+        "preamble": rf"""
+\usepackage{{xurl}}
+\usepackage{{hyperxmp}}
+\usepackage{{titlesec}}
+\setcounter{{secnumdepth}}{{0}}
+\titleformat{{\section}}{{\normalfont\sffamily\bfseries\large\color{{TitleColor}}}}{{}}{{0pt}}{{}}
+\titlespacing*{{\section}}{{0pt}}{{8pt plus 2pt}}{{3pt}}
+\setlength{{\parskip}}{{2pt plus 1pt}}
+% The figure goes to the top of page 2 with the key sources under it, never alone on a float page.
+\renewcommand{{\topfraction}}{{0.9}}\renewcommand{{\textfraction}}{{0.07}}
+\renewcommand{{\floatpagefraction}}{{0.95}}
+\pagestyle{{plain}}
+\newenvironment{{sphinxclassbrief-sources}}{{\footnotesize}}{{}}  % brief.md's key sources container
+\hypersetup{{pdftitle={{{_latex_title}: meeting brief}}, pdfauthor={{{author}}},
+  pdfsubject={{Two-page brief. {edition}, information as of {as_of_text}}},
+  pdflang={{en}}, pdfmetalang={{en}}, pdfdate={{{briefing_as_of.isoformat()}}},
+  pdfcreationdate={{{_pdf_date}}}, pdfmoddate={{{_pdf_date}}}, pdfmetadate={{{_pdf_date}}},
+  pdfdocumentid={{uuid:{_pdf_uuid}}}, pdfinstanceid={{uuid:{_pdf_uuid}}}, keeppdfinfo}}
+""",
+        "maketitle": rf"""
+{{\sffamily\raggedright
+{{\color{{TitleColor}}\rule{{\linewidth}}{{1.2pt}}}}\par\vspace{{3pt}}
+{{\LARGE\bfseries {_latex_title}\par}}\vspace{{2pt}}
+{{\normalsize Meeting brief \textbullet\ {edition} \textbullet\ \textbf{{Information as of {as_of_text}}}\par}}
+\vspace{{1pt}}{{\small Newest development documented: {newest_text} \textbullet\ {provenance}\par
+Every statement is the book's summary, word for word; the book cites each one to its sources.\par}}
+{{\color{{TitleColor}}\rule{{\linewidth}}{{0.5pt}}}}\par}}
+""",
+        "figure_align": "tbp",  # the figure floats to a page top; the key sources fill the space around it
+        "tableofcontents": "",
+        "printindex": "",
+        "makeindex": "",
+        "releasename": "",
+        "sphinxsetup": latex_elements["sphinxsetup"],
+    }
 
 # -- EPUB ----------------------------------------------------------------------------------
 epub_basename = "briefing"

@@ -10,6 +10,9 @@ Usage: python tools/build.py {html,pdf,epub} [--builddir _build] -- [sphinx-buil
 * ``pdf`` runs the LaTeX builder, then latexmk, and copies the result to
   ``<builddir>/pdf/briefing.pdf`` (and into the HTML output, when there is one, for the
   title page's download link). Missing TeX tools stop it at once with the packages to install.
+* ``brief`` runs the LaTeX builder with the tag ``brief`` (conf.py: ``brief.md`` is the only
+  page), then latexmk, and copies ``brief.pdf`` to ``<builddir>/brief/brief.pdf`` (and into
+  the HTML output, linked from the title page).
 """
 
 import argparse
@@ -48,7 +51,7 @@ def system_packages() -> list[str]:
 
 
 def fail(builder: str, outdir: Path, doctrees: Path, message: str) -> None:
-    for name in ("index.html", "briefing.tex", "briefing.pdf", "index.xhtml"):
+    for name in ("index.html", "briefing.tex", "briefing.pdf", "index.xhtml", "brief.tex", "brief.pdf"):
         (outdir / name).unlink(missing_ok=True)
     (doctrees / "environment.pickle").unlink(missing_ok=True)
     sys.exit(f"BUILD FAILED ({builder}): {message}. Fix the problems reported above; "
@@ -74,9 +77,22 @@ def check_tex() -> None:
                  "system-packages.txt:\n  sudo apt-get install " + " ".join(system_packages()))
 
 
+def latex_pdf(latex: Path, doctrees: Path, name: str, options: list[str]) -> Path:
+    """The LaTeX builder into ``latex``, then latexmk; the PDF ``latex/name.pdf`` (the brief's road)."""
+    sphinx("latex", latex, doctrees, options)
+    env = dict(os.environ, LATEXMKOPTS="-interaction=nonstopmode -halt-on-error -file-line-error")
+    result = subprocess.run(["make", "-C", str(latex), "all-pdf"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if result.returncode != 0:
+        errors = [line for line in result.stdout.splitlines() if line.startswith(("!", "./", "l."))]
+        print("\n".join(errors[-20:] or result.stdout.splitlines()[-30:]))
+        fail(name, latex, doctrees, f"LaTeX failed (log: {latex / (name + '.log')})")
+    return latex / f"{name}.pdf"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("target", choices=["html", "pdf", "epub"])
+    parser.add_argument("target", choices=["html", "pdf", "epub", "brief"])
     parser.add_argument("--builddir", default="_build")
     argv = sys.argv[1:]
     split = argv.index("--") if "--" in argv else len(argv)
@@ -93,15 +109,28 @@ def main() -> None:
         pdf = build / "pdf" / "briefing.pdf"
         # The title page offers "Download the PDF" only when there is a PDF to download.
         tags = ["-t", "pdf_available"] if pdf.exists() else []
+        brief = build / "brief" / "brief.pdf"
+        tags += ["-t", "brief_available"] if brief.exists() else []
         sphinx("html", out, doctrees, [*tags, *args.options])
         if pdf.exists():
             shutil.copyfile(pdf, out / "briefing.pdf")
+        if brief.exists():
+            shutil.copyfile(brief, out / "brief.pdf")
         print(f"\nThe briefing is ready. Open it in a browser:\n  file://{out / 'index.html'}")
     elif args.target == "epub":
         out = build / "epub"
         sphinx("epub", out, build / "doctrees-epub", args.options)
         epubs = sorted(out.glob("*.epub"))
         print(f"\nEPUB ready: {epubs[0] if epubs else out}")
+    elif args.target == "brief":
+        check_tex()
+        pdf = latex_pdf(build / "brief-latex", build / "doctrees-brief", "brief", ["-t", "brief", *args.options])
+        target = build / "brief" / "brief.pdf"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(pdf, target)
+        if (build / "html").is_dir():
+            shutil.copyfile(target, build / "html" / "brief.pdf")
+        print(f"\nThe brief is ready:\n  {target}")
     else:
         check_tex()
         latex = build / "latex"
