@@ -64,6 +64,8 @@ extensions = [
     "briefing.opengraph",  # Open Graph and description tags so shared links preview well
     "briefing.linkcheckplus",  # linkcheck: results written at once; requests to one host spaced out
     "briefing.chaptermeta",  # shows owner, status and last_reviewed from chapter front matter
+    "briefing.editions",  # checks data/editions.yaml (edition history) against the edition and as-of date above
+    "briefing.changes",  # "Changes in this edition": renders data/changes.json (make changes) ({changes} directive)
 ]
 root_doc = "index"
 include_patterns = ["index.md", "chapters/**"]  # the book is these pages and nothing else
