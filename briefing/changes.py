@@ -186,7 +186,7 @@ class ChangesDirective(SphinxDirective):
             if not (chapter["added"] or chapter["removed"] or chapter["changed"]):
                 lines += [f"- {title}: no change", ""]
                 continue
-            lines += [f":::{{dropdown}} {title}: {counts}", ":class-container: changes", ""]
+            lines += [f"```{{dropdown}} {title}: {counts}", ":class-container: changes", ""]
             for name in ("added", "removed"):
                 if chapter[name]:
                     lines += [f"**{name.capitalize()}**", ""] + [f"- {escape(plain(s))}" for s in chapter[name]] + [""]
@@ -196,7 +196,7 @@ class ChangesDirective(SphinxDirective):
                     was, now = plain(pair["was"]), plain(pair["now"])
                     note = " (sources changed)" if was == now else ""
                     lines += [f"- Was: {escape(was)}", "", f"  Now: {escape(now)}{note}", ""]
-            lines += [":::", ""]
+            lines += ["```", ""]
         container = nodes.container(classes=["edition-changes"])
         self.state.nested_parse(StringList(lines, source=str(path)), self.content_offset, container)
         return [container]

@@ -111,7 +111,7 @@ def check_config(app: Sphinx, config: Config) -> None:
     where = f"{path}:{current.line}"
     # conf.py's `edition` reaches Sphinx as the title page's {{ edition }} substitution.
     edition = (getattr(config, "myst_substitutions", None) or {}).get("edition")
-    as_of = config.briefing_as_of
+    as_of = getattr(config, "briefing_as_of", None)  # registered by briefing.bibcheck
     if edition is not None and current.name != edition:
         logger.warning(f"the last edition is '{current.name}' but conf.py's edition is '{edition}'",
                        location=where, type="editions")

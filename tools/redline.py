@@ -60,7 +60,8 @@ PREAMBLE = r"""% make redline (tools/redline.py): deleted text struck through in
 \providecommand{\DIFaddbegin}{}
 \providecommand{\DIFaddend}{}
 \providecommand{\DIFdelbegin}{}
-\providecommand{\DIFdelend}{}
+% A deletion followed at once by an addition keeps a space between them ("old new", not "oldnew").
+\makeatletter\providecommand{\DIFdelend}{\@ifnextchar\DIFaddbegin{\ }{}}\makeatother
 \providecommand{\DIFmodbegin}{}
 \providecommand{\DIFmodend}{}
 \providecommand{\DIFaddFL}[1]{\DIFadd{#1}}
