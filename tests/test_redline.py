@@ -165,3 +165,14 @@ def test_committed_changes_data_is_what_git_gives_for_the_previous_edition():
         pytest.skip(message)
     committed = json.loads((ROOT / "data" / "changes.json").read_text(encoding="utf-8"))
     assert committed == compute(ROOT), "data/changes.json is out of date: run make changes"
+
+
+def test_build_warns_at_the_editions_line_when_conf_py_names_another_edition(tmp_path):
+    require_tool("git")
+    repo = changes_book(tmp_path)
+    (repo / "data" / "changes.json").write_text(dump(compute(repo)), encoding="utf-8")
+    with (repo / "conf.py").open("a") as conf:
+        conf.write('myst_substitutions = {"edition": "Third edition"}\n')
+    _out, warnings = build_tiny_book(repo, tmp_path / "out")
+    assert "editions.yaml:4: WARNING: the last edition is 'Second edition' but conf.py's edition is 'Third edition'" \
+        in warnings, warnings
