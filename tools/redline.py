@@ -60,8 +60,9 @@ PREAMBLE = r"""% make redline (tools/redline.py): deleted text struck through in
 \providecommand{\DIFaddbegin}{}
 \providecommand{\DIFaddend}{}
 \providecommand{\DIFdelbegin}{}
-% A deletion followed at once by an addition keeps a space between them ("old new", not "oldnew").
-\makeatletter\providecommand{\DIFdelend}{\@ifnextchar\DIFaddbegin{\ }{}}\makeatother
+% A deletion followed at once by an addition keeps a space between them ("old new", not "oldnew");
+% robust, because headings carry the markup into the contents and the bookmarks.
+\makeatletter\DeclareRobustCommand{\DIFdelend}{\@ifnextchar\DIFaddbegin{\ }{}}\makeatother
 \providecommand{\DIFmodbegin}{}
 \providecommand{\DIFmodend}{}
 \providecommand{\DIFaddFL}[1]{\DIFadd{#1}}
