@@ -204,7 +204,7 @@ latex_elements = {
 latex_domain_indices = False
 # The annexes become lettered appendices in the PDF (their toctree in index.md is HTML-only).
 latex_appendices = ["chapters/91-chronology", "chapters/92-glossary", "chapters/93-key-actors",
-                    "chapters/94-corrections", "chapters/99-references"]
+                    "chapters/94-corrections", "chapters/95-changes", "chapters/99-references"]
 # Pages that are unnumbered chapters in the PDF, as they are on the web (briefing/latexlayout.py).
 briefing_latex_unnumbered_docs = ["chapters/00-summary"]
 latex_additional_files = []

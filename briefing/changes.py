@@ -21,6 +21,7 @@ lines of our own because no library pairs sentences across a replaced block this
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import json
 import re
@@ -34,6 +35,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.typing import ExtensionMetadata
 
+from .dates import day_text
 from .editions import EditionsError, load_editions, previous_edition
 from .project import TOCTREE_ENTRY
 
@@ -174,9 +176,11 @@ class ChangesDirective(SphinxDirective):
                                "run make changes", location=f"{path}:1", type="changes")
         except EditionsError:
             pass  # briefing.editions reports it with its line
-        lines = [f"Compared with the {data['from']['edition']} ({data['from']['date']}, commit "
-                 f"{data['from']['commit'][:7]}): the {data['to']['edition']} adds, removes or changes these "
-                 "sentences. Open a chapter to read them.", ""]
+        origin = data["from"]
+        intro = (f"Compared with the {origin['edition']} ({day_text(datetime.date.fromisoformat(origin['date']))}, "
+                 f"commit {origin['commit'][:7]}), the {data['to']['edition']} adds, removes or changes these sentences.")
+        web = [intro + " Open a chapter to read them.", ""]
+        print_ = [intro, ""]  # the PDF lists the counts; the redline shows every change in place
         for chapter in data["chapters"]:
             counts = f"{len(chapter['added'])} added, {len(chapter['removed'])} removed, {len(chapter['changed'])} changed"
             if chapter["docname"] is None:
@@ -184,19 +188,24 @@ class ChangesDirective(SphinxDirective):
             else:
                 title = escape(chapter["title"]) + ("" if chapter["previous"] else " (new in this edition)")
             if not (chapter["added"] or chapter["removed"] or chapter["changed"]):
-                lines += [f"- {title}: no change", ""]
+                web += [f"- {title}: no change", ""]
+                print_ += [f"- {title}: no change", ""]
                 continue
-            lines += [f"```{{dropdown}} {title}: {counts}", ":class-container: changes", ""]
+            print_ += [f"- {title}: {counts}", ""]
+            web += [f"```{{dropdown}} {title}: {counts}", ":class-container: changes", ""]
             for name in ("added", "removed"):
                 if chapter[name]:
-                    lines += [f"**{name.capitalize()}**", ""] + [f"- {escape(plain(s))}" for s in chapter[name]] + [""]
+                    web += [f"**{name.capitalize()}**", ""] + [f"- {escape(plain(s))}" for s in chapter[name]] + [""]
             if chapter["changed"]:
-                lines += ["**Changed**", ""]
+                web += ["**Changed**", ""]
                 for pair in chapter["changed"]:
                     was, now = plain(pair["was"]), plain(pair["now"])
                     note = " (sources changed)" if was == now else ""
-                    lines += [f"- Was: {escape(was)}", "", f"  Now: {escape(now)}{note}", ""]
-            lines += ["```", ""]
+                    web += [f"- Was: {escape(was)}", "", f"  Now: {escape(now)}{note}", ""]
+            web += ["```", ""]
+        print_ += ["The sentences are listed in the HTML edition, and every change is shown in place in the redline "
+                   "(make redline).", ""]
+        lines = ["````{only} html", "", *web, "````", "", "````{only} not html", "", *print_, "````"]
         container = nodes.container(classes=["edition-changes"])
         self.state.nested_parse(StringList(lines, source=str(path)), self.content_offset, container)
         return [container]
