@@ -203,9 +203,10 @@ class ChangesDirective(SphinxDirective):
                     note = " (sources changed)" if was == now else ""
                     web += [f"- Was: {escape(was)}", "", f"  Now: {escape(now)}{note}", ""]
             web += ["```", ""]
-        print_ += ["The sentences are listed in the HTML edition, and every change is shown in place in the redline "
+        print_ += ["The sentences are listed in the web edition, and every change is shown in place in the redline "
                    "(make redline).", ""]
-        lines = ["````{only} html", "", *web, "````", "", "````{only} not html", "", *print_, "````"]
+        # sphinx-design's dropdowns carry inline SVG that EPUB 3 forbids there: the EPUB, like the PDF, counts.
+        lines = ["````{only} html and not epub", "", *web, "````", "", "````{only} not html or epub", "", *print_, "````"]
         container = nodes.container(classes=["edition-changes"])
         self.state.nested_parse(StringList(lines, source=str(path)), self.content_offset, container)
         return [container]
