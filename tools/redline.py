@@ -38,6 +38,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from briefing import bookconf, dates, project
@@ -160,8 +161,6 @@ def redline(repo: Path, old_ref: str, new_ref: str | None, out_pdf: Path, work: 
     """Build the redline of new_ref (None: the working tree of repo) against old_ref."""
     old_src = work / "old-src"
     old_commit = export(repo, old_ref, old_src)
-    old_tex = build_latex(old_src, work / "old-latex", git(repo, "log", "-1", "--format=%ct", old_commit),
-                          old_commit[:7])
     if new_ref is None:
         new_src, new_commit = repo, None
         epoch = dates.source_date_epoch(bookconf.load(repo)["briefing_as_of"])
@@ -170,7 +169,12 @@ def redline(repo: Path, old_ref: str, new_ref: str | None, out_pdf: Path, work: 
         new_src = work / "new-src"
         new_commit = export(repo, new_ref, new_src)
         epoch, short = git(repo, "log", "-1", "--format=%ct", new_commit), new_commit[:7]
-    new_tex = build_latex(new_src, work / "new-latex", epoch, short)
+    # The two Sphinx builds are independent processes: run them side by side.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        old_job = pool.submit(build_latex, old_src, work / "old-latex",
+                              git(repo, "log", "-1", "--format=%ct", old_commit), old_commit[:7])
+        new_job = pool.submit(build_latex, new_src, work / "new-latex", epoch, short)
+        old_tex, new_tex = old_job.result(), new_job.result()
     folder = work / "typeset"
     if folder.exists():
         shutil.rmtree(folder)
