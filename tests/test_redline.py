@@ -176,3 +176,14 @@ def test_build_warns_at_the_editions_line_when_conf_py_names_another_edition(tmp
     _out, warnings = build_tiny_book(repo, tmp_path / "out")
     assert "editions.yaml:4: WARNING: the last edition is 'Second edition' but conf.py's edition is 'Third edition'" \
         in warnings, warnings
+
+
+def test_a_chapter_renamed_since_the_previous_edition_is_compared_with_its_old_file(tmp_path):
+    require_tool("git")
+    repo = changes_book(tmp_path)
+    (repo / "chapters" / "01-one.md").rename(repo / "chapters" / "01-first.md")
+    index = repo / "index.md"
+    index.write_text(index.read_text().replace("chapters/01-one", "chapters/01-first"))
+    first = next(c for c in compute(repo)["chapters"] if c["docname"] == "chapters/01-first")
+    assert first["previous"] == "chapters/01-one"  # paired by its title ("# One")
+    assert (first["added"], first["removed"]) == ([INSERTED], [DELETED])
