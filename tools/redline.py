@@ -77,6 +77,9 @@ PREAMBLE = r"""% make redline (tools/redline.py): deleted text struck through in
 """
 
 
+MARKER = ".made-by-redline"
+
+
 class RedlineError(RuntimeError):
     """A step failed; the message says which and what to do."""
 
@@ -117,8 +120,6 @@ def build_latex(srcdir: Path, outdir: Path, epoch: str, commit: str) -> Path:
 
 def latexdiff(old: Path, new: Path, legend: str, out: Path) -> None:
     tool = shutil.which("latexdiff")
-    if tool is None:
-        raise RedlineError("latexdiff is not installed: sudo apt-get install " + " ".join(project.system_packages(ROOT)))
     preamble = out.with_name("redline-preamble.tex")
     preamble.write_text(PREAMBLE.replace("@LEGEND@", legend), encoding="utf-8")
     cmd = [tool, "--flatten", "--encoding=utf8", f"--preamble={preamble}",
@@ -159,6 +160,10 @@ def edition_label(repo: Path, commit: str | None) -> str:
 
 def redline(repo: Path, old_ref: str, new_ref: str | None, out_pdf: Path, work: Path) -> Path:
     """Build the redline of new_ref (None: the working tree of repo) against old_ref."""
+    missing = [tool for tool in ("git", "latexdiff", "latexmk", "xelatex") if shutil.which(tool) is None]
+    if missing:
+        raise RedlineError(f"the redline needs {', '.join(missing)}. Install the system packages listed in "
+                           "system-packages.txt:\n  sudo apt-get install " + " ".join(project.system_packages(ROOT)))
     old_src = work / "old-src"
     old_commit = export(repo, old_ref, old_src)
     if new_ref is None:
@@ -210,9 +215,15 @@ def main() -> None:
                 sys.exit("error: data/editions.yaml lists one edition; give FROM=<git ref> to compare with")
             old = previous.commit
         out = args.out.resolve()
-        work = out.parent / "work"  # kept for inspection (redline.log); emptied on each run
+        # Intermediate files, kept for inspection (the .log); emptied on each run, but only when
+        # this tool made the folder (its marker file is there).
+        work = out.with_name(out.stem + ".work")
         if work.exists():
+            if not (work / MARKER).exists():
+                sys.exit(f"error: {work} exists and was not made by tools/redline.py; move it or choose --out")
             shutil.rmtree(work)
+        work.mkdir(parents=True)
+        (work / MARKER).write_text("made by tools/redline.py; removed on its next run\n")
         pdf = redline(repo, old, args.new, out, work)
     except (RedlineError, EditionsError) as err:
         sys.exit(f"error: {err}")
