@@ -50,7 +50,8 @@ def tiny_repo(tmp_path: Path, conf: str) -> Path:
     return repo
 
 
-def test_redline_strikes_the_deleted_sentence_and_underlines_the_inserted_one(tmp_path):
+def redline_repo(tmp_path: Path) -> tuple[Path, str]:
+    """A tiny book: a first commit, one that deletes a sentence, one that inserts another."""
     for tool in ("git", "latexdiff", "latexmk", "xelatex", "pdftotext"):
         require_tool(tool)
     conf = ('extensions = ["myst_parser"]\nproject = "Tiny"\nlatex_engine = "xelatex"\n'
@@ -62,10 +63,19 @@ def test_redline_strikes_the_deleted_sentence_and_underlines_the_inserted_one(tm
     commit_all(repo, "delete a sentence")
     chapter.write_text(chapter.read_text() + INSERTED + "\n")
     commit_all(repo, "insert a sentence")
-    out = tmp_path / "out" / "redline.pdf"
+    return repo, first
+
+
+def run_redline(repo: Path, first: str, out: Path) -> Path:
     result = subprocess.run([sys.executable, str(ROOT / "tools" / "redline.py"), "--repo", str(repo),
                              "--from", first, "--to", "HEAD", "--out", str(out)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+    return out
+
+
+def test_redline_strikes_the_deleted_sentence_and_underlines_the_inserted_one(tmp_path):
+    repo, first = redline_repo(tmp_path)
+    out = run_redline(repo, first, tmp_path / "out" / "redline.pdf")
     tex = out.with_suffix(".tex").read_text(encoding="utf-8")
     marked = {kind: " ".join(" ".join(re.findall(rf"\\DIF{kind}\{{([^}}]*)\}}", tex)).split()) for kind in ("add", "del")}
     # latexdiff compares words: a full stop shared by neighbouring sentences may stay outside the mark.
@@ -77,6 +87,13 @@ def test_redline_strikes_the_deleted_sentence_and_underlines_the_inserted_one(tm
     text = " ".join(subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout.split())
     assert deleted in text and inserted in text and KEEP in text
     assert f"Redline: {first[:7]}" in text  # the legend names what is compared
+
+
+def test_two_redlines_of_the_same_commits_are_byte_identical(tmp_path):
+    repo, first = redline_repo(tmp_path)
+    one = run_redline(repo, first, tmp_path / "one" / "redline.pdf").read_bytes()
+    two = run_redline(repo, first, tmp_path / "two" / "redline.pdf").read_bytes()
+    assert one == two
 
 
 def changes_book(tmp_path: Path) -> Path:
