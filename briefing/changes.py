@@ -43,7 +43,8 @@ logger = logging.getLogger(__name__)
 SIMILAR = 0.6
 NOT_PROSE = re.compile(r"^\s*($|```|:::|:[\w-]+:|\(\S+\)=\s*$|<!--|-->|\||%)")
 ROLE = re.compile(r"\{(footcite|cite[pt]?)\}`[^`]*`")
-NAMED_ROLE = re.compile(r"\{[\w:-]+\}`([^`<]*?)\s*(<[^`]*>)?`")
+NAMED_ROLE = re.compile(r"\{([\w:-]+)\}`([^`<]*?)\s*(<[^`]*>)?`")
+HEADING_LABEL = re.compile(r"^\((\S+)\)=\s*\n+#+ (.+)$", re.MULTILINE)
 LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 LABEL = re.compile(r"^\((\S+)\)=\s*$", re.MULTILINE)
 TITLE = re.compile(r"^# (.+)$", re.MULTILINE)
@@ -71,10 +72,12 @@ def sentences(text: str) -> list[str]:
     return lines
 
 
-def plain(line: str) -> str:
+def plain(line: str, labels: dict[str, str] | None = None) -> str:
     """A sentence without MyST markup, as a reader sees it (citations dropped)."""
     text = ROLE.sub("", line)
-    text = NAMED_ROLE.sub(lambda m: m.group(1), text)
+    # {ref}`ch-talks` shows the heading it points to; {ref}`text <label>` and {term}`X` their text.
+    text = NAMED_ROLE.sub(lambda m: (labels or {}).get(m.group(2), m.group(2))
+                          if m.group(1) == "ref" and not m.group(3) else m.group(2), text)
     text = LINK.sub(lambda m: m.group(1), text)
     text = re.sub(r"^(#+|-|\d+\.)\s+", "", text)
     return re.sub(r"\*\*?|`", "", text).strip()
@@ -142,7 +145,10 @@ def compute(root: Path, git_dir: Path | None = None) -> dict:
     for doc, text in unmatched.items():  # chapters the new edition dropped
         chapters.append({"docname": None, "title": plain(_heading(text, TITLE) or doc), "previous": doc,
                          "added": [], "removed": sentences(text), "changed": []})
-    return {"from": {"edition": previous.name, "date": previous.date.isoformat(), "commit": previous.commit},
+    labels = {label: plain(title) for text in [*old_text.values(), *new_text.values()]
+              for label, title in HEADING_LABEL.findall(text)}
+    return {"labels": dict(sorted(labels.items())),
+            "from": {"edition": previous.name, "date": previous.date.isoformat(), "commit": previous.commit},
             "to": {"edition": current.name, "date": current.date.isoformat()}, "chapters": chapters}
 
 
@@ -176,7 +182,7 @@ class ChangesDirective(SphinxDirective):
                                "run make changes", location=f"{path}:1", type="changes")
         except EditionsError:
             pass  # briefing.editions reports it with its line
-        origin = data["from"]
+        origin, labels = data["from"], data.get("labels", {})
         intro = (f"Compared with the {origin['edition']} ({day_text(datetime.date.fromisoformat(origin['date']))}, "
                  f"commit {origin['commit'][:7]}), the {data['to']['edition']} adds, removes or changes these sentences.")
         web = [intro + " Open a chapter to read them.", ""]
@@ -195,11 +201,11 @@ class ChangesDirective(SphinxDirective):
             web += [f"```{{dropdown}} {title}: {counts}", ":class-container: changes", ""]
             for name in ("added", "removed"):
                 if chapter[name]:
-                    web += [f"**{name.capitalize()}**", ""] + [f"- {escape(plain(s))}" for s in chapter[name]] + [""]
+                    web += [f"**{name.capitalize()}**", ""] + [f"- {escape(plain(s, labels))}" for s in chapter[name]] + [""]
             if chapter["changed"]:
                 web += ["**Changed**", ""]
                 for pair in chapter["changed"]:
-                    was, now = plain(pair["was"]), plain(pair["now"])
+                    was, now = plain(pair["was"], labels), plain(pair["now"], labels)
                     note = " (sources changed)" if was == now else ""
                     web += [f"- Was: {escape(was)}", "", f"  Now: {escape(now)}{note}", ""]
             web += ["```", ""]
