@@ -204,3 +204,11 @@ def test_a_chapter_renamed_since_the_previous_edition_is_compared_with_its_old_f
     first = next(c for c in compute(repo)["chapters"] if c["docname"] == "chapters/01-first")
     assert first["previous"] == "chapters/01-one"  # paired by its title ("# One")
     assert (first["added"], first["removed"]) == ([INSERTED], [DELETED])
+
+
+def test_changes_page_shows_sentences_as_read_with_citations_dropped_and_references_titled():
+    from briefing.changes import plain
+    line = ("As {ref}`ch-talks` and {ref}`the log <ch-log>` say, the {term}`S-400` stayed "
+            "([source](https://example.org)).{footcite}`key#passage`")
+    assert plain(line, {"ch-talks": "The current talks"}) == \
+        "As The current talks and the log say, the S-400 stayed (source)."
