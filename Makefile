@@ -19,7 +19,7 @@ SHELL       := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 .DEFAULT_GOAL := help
 .PHONY: help ensure-venv clean-venv html test livehtml clean pdf brief latexpdf linkcheck bench pin epub \
-        chapter review-report lint archive evidence-report audit
+        chapter review-report lint archive evidence-report audit redline changes
 
 help:  ## List the targets
 	@echo "Briefing book targets (variables: PYTHON, VENVDIR, BUILDDIR, JOBS, SPHINXOPTS, PAPER=letter|a4):"
@@ -80,6 +80,12 @@ lint: ensure-venv  ## Run every lint hook of .pre-commit-config.yaml on all file
 pin: ensure-venv  ## Regenerate requirements.txt (exact pins) from requirements.in with pip-compile
 	CUSTOM_COMPILE_COMMAND="make pin" $(VENV_BIN)/pip-compile --quiet --no-annotate --strip-extras \
 	    --no-emit-index-url --no-emit-find-links --output-file requirements.txt requirements.in
+
+redline: ensure-venv  ## Redline PDF against an edition: make redline FROM=<git ref> (default: previous edition) -> _build/redline/redline.pdf
+	@$(VENV_BIN)/python tools/redline.py $(if $(FROM),--from $(FROM)) --out $(BUILDDIR)/redline/redline.pdf
+
+changes: ensure-venv  ## Recompute data/changes.json ("Changes in this edition" page) from git and data/editions.yaml
+	@$(VENV_BIN)/python tools/changes.py
 
 evidence-report: ensure-venv  ## Per chapter: citations, passages, citations without passage, uncited sentences
 	@$(VENV_BIN)/python tools/evidence_report.py

@@ -67,6 +67,8 @@ extensions = [
     "briefing.chaptermeta",  # shows owner, status and last_reviewed from chapter front matter
     "briefing.paper",  # briefing_paper (letter or a4) sets the PDFs' paper size
     "briefing.brief",  # the two-page brief (brief.md, make brief): summary blocks reused, never copied
+    "briefing.editions",  # checks data/editions.yaml (edition history) against the edition and as-of date above
+    "briefing.changes",  # "Changes in this edition": renders data/changes.json (make changes) ({changes} directive)
 ]
 root_doc = "index"
 include_patterns = ["index.md", "chapters/**"]  # the book is these pages and nothing else
@@ -229,7 +231,7 @@ latex_elements = {
 latex_domain_indices = False
 # The annexes become lettered appendices in the PDF (their toctree in index.md is HTML-only).
 latex_appendices = ["chapters/91-chronology", "chapters/92-glossary", "chapters/93-key-actors",
-                    "chapters/94-corrections", "chapters/99-references"]
+                    "chapters/94-corrections", "chapters/95-changes", "chapters/99-references"]
 # Pages that are unnumbered chapters in the PDF, as they are on the web (briefing/latexlayout.py).
 briefing_latex_unnumbered_docs = ["chapters/00-summary"]
 latex_additional_files = []
