@@ -24,15 +24,16 @@ PLANTED = {
 }
 
 
-def tree_digest() -> str:
-    digest = hashlib.sha256()
+def tree_digest() -> dict[str, str]:
+    """Each source file of the working tree with the hash of its bytes."""
+    digests = {}
     for path in sorted(ROOT.rglob("*")):
         rel = path.relative_to(ROOT)
         if path.is_file() and not COPY_IGNORE(str(path.parent), [path.name]) and not any(
                 part in {".git", ".venv", "_build", "__pycache__", ".pytest_cache", "test-artifacts",
-                         ".linkcheck-cache"} for part in rel.parts):
-            digest.update(str(rel).encode() + path.read_bytes())
-    return digest.hexdigest()
+                         ".linkcheck-cache", "node_modules"} for part in rel.parts):
+            digests[str(rel)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return digests
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +90,9 @@ def broken_build(tmp_path_factory):
     lines["book"] = book
     build = make_html(book)
     yield build, lines
-    assert tree_digest() == before, "the working tree changed during a failing build"
+    after = tree_digest()
+    changed = sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+    assert not changed, f"the working tree changed during a failing build: {changed}"
 
 
 def make_html(book) -> Build:

@@ -31,14 +31,24 @@ def build_brief(builddir: Path, paper: str) -> Path:
     return builddir / "brief" / "brief.pdf"
 
 
-@pytest.fixture(scope="session", params=SIZES)
-def brief(request, tmp_path_factory, worker_id) -> tuple[str, Path]:
+def shared_brief(tmp_path_factory, worker_id, paper: str) -> tuple[str, Path]:
     for tool in ("latexmk", "xelatex", "pdftotext", "pdfinfo", "pdftoppm"):
         require_tool(tool)
-    paper = request.param
     built = shared_build(tmp_path_factory, worker_id, f"brief-{paper}",
                          lambda folder: Build(0, "", build_brief(folder, paper), ROOT))
     return paper, built.outdir
+
+
+@pytest.fixture(scope="session", params=SIZES)
+def brief(request, tmp_path_factory, worker_id) -> tuple[str, Path]:
+    """The brief in each paper size, built once per test run."""
+    return shared_brief(tmp_path_factory, worker_id, request.param)
+
+
+@pytest.fixture(scope="session")
+def default_brief(tmp_path_factory, worker_id) -> tuple[str, Path]:
+    """The brief in the default size (Letter): for what does not depend on the paper."""
+    return shared_brief(tmp_path_factory, worker_id, "letter")
 
 
 def text_of(pdf: Path) -> str:
@@ -135,10 +145,8 @@ def test_no_word_of_the_brief_runs_into_the_margin_or_off_the_page(brief, tmp_pa
     assert not outside, outside[:20]
 
 
-def test_brief_pages_render_to_png_for_review(brief, artifacts):
-    paper, pdf = brief
-    if paper != "letter":  # the default size is the one reviewed in test-artifacts/
-        pytest.skip("screenshots are of the default paper size")
+def test_brief_pages_render_to_png_for_review(default_brief, artifacts):
+    _paper, pdf = default_brief  # the default size is the one reviewed in test-artifacts/
     for page in (1, 2):
         name = f"brief-page-{page}"
         subprocess.run(["pdftoppm", "-r", "80", "-png", "-singlefile", "-f", str(page), "-l", str(page), str(pdf),
@@ -179,17 +187,13 @@ def test_an_unknown_paper_size_stops_the_build_naming_the_allowed_ones(tmp_path)
         build_tiny_book(src, tmp_path / "out", builder="latex")
 
 
-def test_two_builds_give_the_same_brief_bytes(brief, tmp_path):
-    paper, pdf = brief
-    if paper != "letter":
-        pytest.skip("one size is enough to prove the build reproducible")
+def test_two_builds_give_the_same_brief_bytes(default_brief, tmp_path):
+    paper, pdf = default_brief
     assert build_brief(tmp_path, paper).read_bytes() == pdf.read_bytes(), "same commit, different brief bytes"
 
 
-def test_html_title_page_offers_the_brief_once_it_is_built(brief):
-    paper, pdf = brief
-    if paper != "letter":
-        pytest.skip("the link does not depend on the paper size")
+def test_html_title_page_offers_the_brief_once_it_is_built(default_brief):
+    _paper, pdf = default_brief
     builddir = pdf.parent.parent
     env = dict(os.environ, **BUILD_ENV)
     result = subprocess.run([sys.executable, "tools/build.py", "html", "--builddir", str(builddir), "--", "-W", "-n",

@@ -28,6 +28,8 @@ from briefing.project import COPY_IGNORE, core_chapters
 
 ROOT = Path(__file__).resolve().parent.parent
 PDF_EDITED = "chapters/02-expulsion-2019.md"
+# The tests that build a tiny book of their own for one extension, in-process (no whole-book build).
+EXTENSION_TESTS = ["tests/test_extensions.py", "tests/test_evidence.py", "tests/test_corrections.py"]
 OPTS = ["--", "-W", "-n", "--keep-going", "-j", "auto", "-q"]
 
 
@@ -134,10 +136,16 @@ def main() -> None:
                    "mystmd's export (0.67x the old make pdf)")
             median("PDF rebuild after editing one chapter", edit(PDF_EDITED), lambda: build(book, "pdf"),
                    "< 1/2 cold PDF")
-            # (make brief's row goes here)
+            median("Brief, cold (make brief)", lambda: shutil.rmtree(book / "_build" / "brief", ignore_errors=True),
+                   lambda: build(book, "brief"), "")
+            median("Brief after editing the summary", edit("chapters/00-summary.md"), lambda: build(book, "brief"), "< 3 s")
         if not args.skip_tests:
-            median("Test suite, all (make test: incl. PDF, browser)", lambda: None,
-                   lambda: timed([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], book), "")
+            median("Test suite, all (make test: every core, incl. PDF, browser)", lambda: None,
+                   lambda: timed([sys.executable, "-m", "pytest", "-q", "-n", "auto", "-p", "no:cacheprovider"], book),
+                   "< 60 s")
+            median("Extension tests (tiny books, in-process)", lambda: None,
+                   lambda: timed([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *EXTENSION_TESTS], book),
+                   "< 10 s")
             link_checks = ["tests/test_build.py", "tests/test_links.py", "tests/test_citations.py",
                            "tests/test_bad_input.py", "tests/test_linkcheck.py"]
             median("Offline link checks + loopback link checker", lambda: None,
