@@ -182,10 +182,12 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
-def build_pdf(builddir):
+def build_pdf(builddir, paper: str | None = None):
+    """`make pdf` (tools/build.py pdf) into builddir; paper as `make pdf PAPER=...` (None: the default)."""
     env = dict(os.environ, **BUILD_ENV)
+    extra = ["-D", f"briefing_paper={paper}"] if paper else []
     result = subprocess.run([sys.executable, "tools/build.py", "pdf", "--builddir", str(builddir), "--",
-                             "-W", "-n", "--keep-going", "-q"], cwd=ROOT, capture_output=True, text=True, env=env)
+                             "-W", "-n", "--keep-going", "-q", *extra], cwd=ROOT, capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return builddir / "pdf" / "briefing.pdf"
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import BUILD_ENV, ROOT
+from conftest import BUILD_ENV, ROOT, Build, build_pdf, shared_build
 
 from briefing import bibcheck
 
@@ -177,8 +177,23 @@ def test_two_builds_give_the_same_pdf_bytes(pdf, latexpdf):
     assert latexpdf.read_bytes() == pdf.read_bytes(), "same commit and SOURCE_DATE_EPOCH, different PDF bytes"
 
 
-def test_no_word_runs_into_the_margin_or_off_the_page(pdf, tmp_path):
-    """Long URLs in notes and references must break (xurl), not run past the paper's edge."""
+@pytest.fixture(scope="session")
+def pdf_a4(tmp_path_factory, worker_id):
+    """The book as `make pdf PAPER=a4` builds it (the default is Letter), once per test run."""
+    return shared_build(tmp_path_factory, worker_id, "book-pdf-a4",
+                        lambda folder: Build(0, "", build_pdf(folder, "a4"), ROOT)).outdir
+
+
+def test_make_pdf_paper_a4_gives_a4_pages(pdf_a4):
+    info = subprocess.run(["pdfinfo", str(pdf_a4)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"Page size:\s+595\.28 x 841\.89 pts", info), info
+
+
+@pytest.mark.parametrize("paper", ["letter", "a4"])
+def test_no_word_runs_into_the_margin_or_off_the_page(request, paper, tmp_path):
+    """Long URLs in notes and references must break (xurl), not run past the paper's edge, in
+    both paper sizes."""
+    pdf = request.getfixturevalue("pdf" if paper == "letter" else "pdf_a4")
     bbox = tmp_path / "bbox.html"
     subprocess.run(["pdftotext", "-bbox", str(pdf), str(bbox)], check=True)
     text = bbox.read_text(encoding="utf-8")
