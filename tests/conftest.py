@@ -115,6 +115,9 @@ def epub_build(tmp_path_factory, worker_id, html_build) -> Build:
                         lambda folder: sphinx_build(ROOT, folder / "epub", builder="epub", doctrees=doctrees))
 
 
+AFTER_ANY_CLOCK = 4102444800  # 2100-01-01 UTC: later than the real clock and faketime's 2030
+
+
 @dataclass
 class Contribution:
     scaffold: Build  # the copy built right after `make chapter`
@@ -159,6 +162,11 @@ def contribution(tmp_path_factory, worker_id) -> Contribution:
         with data.open("a", encoding="utf-8") as stream:
             stream.write(f'\n- date: 2026-11-01\n  lane: us-congress\n  event: "Test event added by the test suite."\n'
                          f'  cite: [{key}]\n  figure: true\n  short: "Test event"\n')
+        # Sphinx re-reads a page whose file (or data it depends on) is newer than the time it
+        # read it. CI runs the suite a second time under faketime (2030), where that read time
+        # is later than any real file time: the edited files get a fixed stamp after both clocks.
+        for edited in (new, evidence, data):
+            os.utime(edited, (AFTER_ANY_CLOCK, AFTER_ANY_CLOCK))
         return sphinx_build(book, book / "_build" / "html")
 
     build = shared_build(tmp_path_factory, worker_id, "contribution", make)
