@@ -200,6 +200,16 @@ def build_pdf(builddir, paper: str | None = None):
     return builddir / "pdf" / "briefing.pdf"
 
 
+def title_page_after_make_html(builddir: Path) -> str:
+    """`make html` into a build folder that already holds a PDF (book or brief), as a user runs
+    it after `make pdf` or `make brief`; returns the title page's HTML."""
+    env = dict(os.environ, **BUILD_ENV)
+    result = subprocess.run([sys.executable, "tools/build.py", "html", "--builddir", str(builddir), "--", "-W", "-n",
+                             "-q"], cwd=ROOT, capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    return (builddir / "html" / "index.html").read_text(encoding="utf-8")
+
+
 @pytest.fixture(scope="session")
 def pdf(tmp_path_factory, worker_id):
     for tool in ("latexmk", "xelatex", "pdftotext", "pdftoppm"):

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import BUILD_ENV, ROOT, Build, build_tiny_book, require_tool, shared_build
+from conftest import BUILD_ENV, ROOT, Build, build_tiny_book, require_tool, shared_build, title_page_after_make_html
 
 from briefing import bibcheck
 from briefing.brief import extract_block
@@ -195,11 +195,7 @@ def test_two_builds_give_the_same_brief_bytes(default_brief, tmp_path):
 def test_html_title_page_offers_the_brief_once_it_is_built(default_brief):
     _paper, pdf = default_brief
     builddir = pdf.parent.parent
-    env = dict(os.environ, **BUILD_ENV)
-    result = subprocess.run([sys.executable, "tools/build.py", "html", "--builddir", str(builddir), "--", "-W", "-n",
-                             "-q"], cwd=ROOT, capture_output=True, text=True, env=env)
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    index = (builddir / "html" / "index.html").read_text(encoding="utf-8")
+    index = title_page_after_make_html(builddir)
     assert 'href="brief.pdf"' in index and "two-page meeting brief" in index
     assert (builddir / "html" / "brief.pdf").read_bytes() == pdf.read_bytes()
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import BUILD_ENV, ROOT, Build, build_pdf, shared_build
+from conftest import BUILD_ENV, ROOT, Build, build_pdf, shared_build, title_page_after_make_html
 
 from briefing import bibcheck
 
@@ -118,11 +118,7 @@ def test_make_pdf_without_tex_stops_at_once_naming_the_packages(tmp_path):
 
 def test_html_title_page_offers_the_pdf_once_it_is_built(pdf):
     builddir = pdf.parent.parent
-    env = dict(os.environ, **BUILD_ENV)
-    result = subprocess.run([sys.executable, "tools/build.py", "html", "--builddir", str(builddir), "--", "-W", "-n",
-                             "-q"], cwd=ROOT, capture_output=True, text=True, env=env)
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    index = (builddir / "html" / "index.html").read_text(encoding="utf-8")
+    index = title_page_after_make_html(builddir)
     assert 'href="briefing.pdf"' in index and "Download the PDF" in index
     assert (builddir / "html" / "briefing.pdf").read_bytes() == pdf.read_bytes()
 

@@ -77,16 +77,22 @@ def check_tex() -> None:
                  "system-packages.txt:\n  sudo apt-get install " + " ".join(system_packages()))
 
 
-def latex_pdf(latex: Path, doctrees: Path, name: str, options: list[str]) -> Path:
-    """The LaTeX builder into ``latex``, then latexmk; the PDF ``latex/name.pdf`` (the brief's road)."""
+def latex_pdf(latex: Path, doctrees: Path, name: str, label: str, options: list[str]) -> Path:
+    """The LaTeX builder into ``latex``, then latexmk; the PDF ``latex/name.pdf`` (book and brief).
+
+    latexmk runs with -xelatex (after the Makefile's -pdf): every pass writes only an .xdv and
+    xdvipdfmx makes the PDF once at the end, instead of on each of the three cold passes (the
+    speed-up Sphinx's LaTeX Makefile suggests; `LATEXMKOPTS=-xelatex sphinx-build -M latexpdf`
+    does the same, without -q).
+    """
     sphinx("latex", latex, doctrees, options)
-    env = dict(os.environ, LATEXMKOPTS="-interaction=nonstopmode -halt-on-error -file-line-error")
+    env = dict(os.environ, LATEXMKOPTS="-xelatex -interaction=nonstopmode -halt-on-error -file-line-error")
     result = subprocess.run(["make", "-C", str(latex), "all-pdf"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if result.returncode != 0:
         errors = [line for line in result.stdout.splitlines() if line.startswith(("!", "./", "l."))]
         print("\n".join(errors[-20:] or result.stdout.splitlines()[-30:]))
-        fail(name, latex, doctrees, f"LaTeX failed (log: {latex / (name + '.log')})")
+        fail(label, latex, doctrees, f"LaTeX failed (log: {latex / (name + '.log')})")
     return latex / f"{name}.pdf"
 
 
@@ -124,7 +130,7 @@ def main() -> None:
         print(f"\nEPUB ready: {epubs[0] if epubs else out}")
     elif args.target == "brief":
         check_tex()
-        pdf = latex_pdf(build / "brief-latex", build / "doctrees-brief", "brief", ["-t", "brief", *args.options])
+        pdf = latex_pdf(build / "brief-latex", build / "doctrees-brief", "brief", "brief", ["-t", "brief", *args.options])
         target = build / "brief" / "brief.pdf"
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(pdf, target)
@@ -133,22 +139,11 @@ def main() -> None:
         print(f"\nThe brief is ready:\n  {target}")
     else:
         check_tex()
-        latex = build / "latex"
         # The LaTeX builder keeps its own doctrees: HTML-only settings differ between builders.
-        sphinx("latex", latex, build / "doctrees-latex", args.options)
-        # -xelatex (after the Makefile's -pdf): every pass writes only an .xdv and xdvipdfmx makes
-        # the PDF once at the end, instead of on each of the three cold passes (the speed-up
-        # Sphinx's LaTeX Makefile suggests; `LATEXMKOPTS=-xelatex sphinx-build -M latexpdf` too, without -q).
-        env = dict(os.environ, LATEXMKOPTS="-xelatex -interaction=nonstopmode -halt-on-error -file-line-error")
-        result = subprocess.run(["make", "-C", str(latex), "all-pdf"], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        if result.returncode != 0:
-            errors = [line for line in result.stdout.splitlines() if line.startswith(("!", "./", "l."))]
-            print("\n".join(errors[-20:] or result.stdout.splitlines()[-30:]))
-            fail("pdf", latex, build / "doctrees-latex", "LaTeX failed (log: " + str(latex / "briefing.log") + ")")
+        pdf = latex_pdf(build / "latex", build / "doctrees-latex", "briefing", "pdf", args.options)
         target = build / "pdf" / "briefing.pdf"
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(latex / "briefing.pdf", target)
+        shutil.copyfile(pdf, target)
         if (build / "html").is_dir():
             shutil.copyfile(target, build / "html" / "briefing.pdf")
         print(f"\nThe PDF is ready:\n  {target}")
