@@ -29,7 +29,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.typing import ExtensionMetadata
 
-from .dates import iso_text, yaml_loader
+from .dates import iso_text, yaml_with_lines
 
 logger = logging.getLogger(__name__)
 
@@ -65,8 +65,7 @@ def load_events(path: Path) -> list[dict]:
     """Read and validate the chronology; return events sorted by date (stable)."""
     try:
         text = path.read_text(encoding="utf-8")
-        raw = yaml.load(text, Loader=yaml_loader())
-        tree = yaml.compose(text)
+        raw, tree = yaml_with_lines(text)
     except FileNotFoundError:
         raise ChronologyError(f"{path}: file not found") from None
     except yaml.YAMLError as err:

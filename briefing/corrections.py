@@ -28,7 +28,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.typing import ExtensionMetadata
 
-from .dates import day_text, yaml_loader
+from .dates import day_text, yaml_with_lines
 
 logger = logging.getLogger(__name__)
 FIELDS = ("date", "chapter", "was", "now", "cite")
@@ -38,8 +38,8 @@ def load_corrections(path: Path) -> tuple[list[dict], list[tuple[int, str]]]:
     """Entries (with their line) and (line, problem) pairs."""
     try:
         text = path.read_text(encoding="utf-8")
-        tree = yaml.compose(text)
-        raw = yaml.load(text, Loader=yaml_loader()) or []
+        raw, tree = yaml_with_lines(text)
+        raw = raw or []
     except FileNotFoundError:
         return [], [(0, "file not found")]
     except yaml.YAMLError as err:

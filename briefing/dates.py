@@ -36,13 +36,26 @@ def yaml_loader():
     with its file and line by the caller instead of crashing PyYAML's date constructor."""
     import yaml
 
-    class TextDates(yaml.SafeLoader):
+    # libyaml's parser when PyYAML has it: the same nodes, line marks and errors, several times faster.
+    class TextDates(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
         pass
 
     TextDates.yaml_implicit_resolvers = {
         first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
     return TextDates
+
+
+def yaml_with_lines(text: str):
+    """``(data, node)``: the document as Python data (dates as text, see :func:`yaml_loader`) and
+    its node tree, whose marks give each entry's line for messages. One parse serves both; a
+    syntax error raises ``yaml.YAMLError`` with its ``problem_mark``."""
+    loader = yaml_loader()(text)
+    try:
+        node = loader.get_single_node()
+        return (loader.construct_document(node) if node is not None else None), node
+    finally:
+        loader.dispose()
 
 
 def source_date_epoch(day: datetime.date) -> str:

@@ -25,7 +25,7 @@ from sphinx.config import Config
 from sphinx.util import logging
 from sphinx.util.typing import ExtensionMetadata
 
-from .dates import yaml_loader
+from .dates import yaml_with_lines
 
 logger = logging.getLogger(__name__)
 FULL_HASH = re.compile(r"^[0-9a-f]{40}$")
@@ -52,8 +52,7 @@ def load_editions(path: Path) -> list[Edition]:
     """Read and validate the edition history (oldest first)."""
     try:
         text = Path(path).read_text(encoding="utf-8")
-        raw = yaml.load(text, Loader=yaml_loader())
-        tree = yaml.compose(text)
+        raw, tree = yaml_with_lines(text)
     except FileNotFoundError:
         raise EditionsError(path, 1, "file not found") from None
     except yaml.YAMLError as err:

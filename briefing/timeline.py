@@ -8,11 +8,16 @@ alt text. Matplotlib renders SVG for HTML and PDF for LaTeX, with fixed metadata
 so the same data gives the same bytes. Lanes differ by marker shape as well as by colour
 (Okabe-Ito palette), so the figure reads in black and white and for colour-blind readers.
 Editing the data file rebuilds the figure on the next build; nothing is committed as a binary.
+A drawing is kept outside the tree under its content name (``briefing_figure_cache``, by default
+``~/.cache/briefing-book/figures``), so a fresh build folder copies it instead of drawing it again.
 """
 
 import hashlib
 import json
+import os
 import re
+import shutil
+from importlib.metadata import version
 from pathlib import Path
 
 from docutils import nodes
@@ -127,17 +132,52 @@ class TimelineDirective(SphinxDirective):
         return [figure]
 
 
-def _render(app, node, fmt: str) -> str:
-    """Draw once per distinct data; return the file name (content-addressed, so stable)."""
-    # The name covers the data and this drawing code, so a change to either draws anew.
-    payload = json.dumps([node["events"], node["start"]], sort_keys=True).encode() + Path(__file__).read_bytes()
+def figure_cache(config) -> Path | None:
+    """Where drawn figures are kept between builds: ``briefing_figure_cache``, or by default
+    ``$XDG_CACHE_HOME/briefing-book/figures`` (``~/.cache/...``), beside matplotlib's own font
+    cache. ``"off"`` (or no home folder) draws every time."""
+    setting = config.briefing_figure_cache
+    if setting == "off":
+        return None
+    if setting:
+        return Path(setting).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or (os.environ.get("HOME") and Path(os.environ["HOME"]) / ".cache")
+    return Path(base) / "briefing-book" / "figures" if base else None
+
+
+def _render(builder, node, fmt: str) -> str:
+    """Draw once per distinct data; return the file name (content-addressed, so stable).
+
+    Drawing costs a second or more per format (importing pyplot, embedding fonts in the PDF),
+    and every fresh build folder (a clean build, a test's build, the LaTeX and HTML builders)
+    would pay it again for the same picture. The name covers the data, this drawing code and
+    matplotlib's version, so it names the bytes: a copy kept in :func:`figure_cache` under that
+    name is the figure a new drawing would give (tests/test_figures.py draws twice and compares).
+    Sphinx's graphviz extension keeps its drawings by content hash in the same way.
+    """
+    payload = (json.dumps([node["events"], node["start"], version("matplotlib")], sort_keys=True).encode()
+               + Path(__file__).read_bytes())
     digest = hashlib.sha256(payload).hexdigest()[:16]
     name = f"timeline-{digest}.{fmt}"
-    target = Path(app.builder.outdir) / ("_images" if fmt == "svg" else "") / name
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        from datetime import date
-        draw(node["events"], date.fromisoformat(node["start"]), target, fmt)
+    target = Path(builder.outdir) / ("_images" if fmt == "svg" else "") / name
+    if target.exists():
+        return name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    cache = figure_cache(builder.config)
+    kept = cache / name if cache else None
+    if kept and kept.is_file():
+        shutil.copyfile(kept, target)
+        return name
+    from datetime import date
+    draw(node["events"], date.fromisoformat(node["start"]), target, fmt)
+    if kept:
+        try:  # write beside, then rename: a reader never sees half a file
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            partial = kept.with_name(f".{name}.{os.getpid()}")
+            shutil.copyfile(target, partial)
+            os.replace(partial, kept)
+        except OSError:
+            pass  # a read-only or missing home: the build goes on, drawing next time too
     return name
 
 
@@ -149,7 +189,7 @@ def svg_size(path: Path) -> tuple[int, int]:
 
 
 def visit_html(self, node):
-    name = _render(self.builder.app, node, "svg")
+    name = _render(self.builder, node, "svg")
     src = self.builder.imgpath + "/" + name if hasattr(self.builder, "imgpath") else "_images/" + name
     # Intrinsic width and height (valid HTML, no layout shift); the stylesheet scales it to the column.
     width, height = svg_size(Path(self.builder.outdir) / "_images" / name)
@@ -159,7 +199,7 @@ def visit_html(self, node):
 
 
 def visit_latex(self, node):
-    name = _render(self.builder.app, node, "pdf")
+    name = _render(self.builder, node, "pdf")
     self.body.append(f"\\sphinxincludegraphics[width=\\linewidth]{{{{{name[:-4]}}}.pdf}}")
     raise nodes.SkipNode
 
@@ -171,6 +211,7 @@ def visit_other(self, node):
 
 def setup(app: Sphinx) -> ExtensionMetadata:
     app.setup_extension("briefing.chronology")
+    app.add_config_value("briefing_figure_cache", "", "", types=frozenset({str}))
     app.add_node(timeline_node, html=(visit_html, None), latex=(visit_latex, None),
                  text=(visit_other, None), man=(visit_other, None), texinfo=(visit_other, None))
     app.add_directive("timeline", TimelineDirective)

@@ -228,6 +228,11 @@ def test_text_contrast_is_readable_in_light_and_dark_mode(site, browser, scheme)
     context.close()
 
 
+# axe checks every rule either way; resultTypes only stops it collecting every node that passed
+# (the test reads the violations), which makes it about three times faster on the long chapters.
+VIOLATIONS_ONLY = {"resultTypes": ["violations"]}
+
+
 @pytest.mark.parametrize("path", ["index.html", *reading_order()])
 def test_accessibility_no_serious_or_critical_axe_violations_alt_text_headings_language(site, browser, path):
     from axe_playwright_python.sync_playwright import Axe
@@ -235,7 +240,7 @@ def test_accessibility_no_serious_or_critical_axe_violations_alt_text_headings_l
     page = browser.new_page()
     page.goto(f"{base}/{path}")
     problems = [f"{path}: {violation['id']} ({violation['impact']}): {violation['help']}"
-                for violation in Axe().run(page).response["violations"]
+                for violation in Axe().run(page, options=VIOLATIONS_ONLY).response["violations"]
                 if violation["impact"] in {"serious", "critical"}]
     if page.evaluate("document.documentElement.lang") != "en":
         problems.append(f"{path}: no lang='en'")

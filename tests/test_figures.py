@@ -81,3 +81,43 @@ def test_pdf_lists_the_figures_and_contains_their_captions(pdf_text):
     flat = re.sub(r"\s+", " ", pdf_text)
     assert "The dispute at a glance" in flat
     assert "What stands between Turkey and" in flat
+
+
+TINY_CHRONOLOGY = """- date: 2019-07-17
+  lane: us-executive
+  event: First event.
+  cite: [alpha]
+  figure: true
+  short: First
+- date: 2020-12-14
+  lane: us-congress
+  event: Second event.
+  cite: [alpha]
+"""
+
+
+def timeline_book(tmp_path, name, cache: str):
+    from test_extensions import build
+    return build(tmp_path / name, ["briefing.timeline"],
+                 {"index.md": "# Tiny book\n\n```{timeline} The tiny timeline\n```\n",
+                  "data/chronology.yaml": TINY_CHRONOLOGY},
+                 conf=f"briefing_figure_cache = {cache!r}\n")
+
+
+def test_a_drawn_figure_is_kept_by_its_content_name_and_reused_by_a_fresh_build(tmp_path):
+    cache = tmp_path / "cache"
+    out, warnings = timeline_book(tmp_path, "first", str(cache))
+    assert not warnings.strip(), warnings
+    drawn = sorted((out / "_images").glob("timeline-*.svg"))
+    assert len(drawn) == 1 and (cache / drawn[0].name).read_bytes() == drawn[0].read_bytes()
+    # A fresh build folder copies the kept figure instead of drawing: the copy it finds is what it uses.
+    (cache / drawn[0].name).write_text('<svg width="1pt" height="1pt">kept</svg>', encoding="utf-8")
+    again, _ = timeline_book(tmp_path, "second", str(cache))
+    assert (again / "_images" / drawn[0].name).read_text(encoding="utf-8").endswith("kept</svg>")
+
+
+def test_figure_cache_off_draws_every_time_and_keeps_nothing(tmp_path):
+    out, warnings = timeline_book(tmp_path, "off", "off")
+    assert not warnings.strip(), warnings
+    assert len(list((out / "_images").glob("timeline-*.svg"))) == 1
+    assert not (tmp_path / "cache").exists()
