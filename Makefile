@@ -49,7 +49,7 @@ html: ensure-venv  ## Build the HTML briefing into _build/html and print where t
 	@$(VENV_BIN)/python tools/build.py html --builddir $(BUILDDIR) -- $(ALL_OPTS)
 
 test: ensure-venv  ## Run the test suite (offline: builds, links, citations, PDF, browser) on every core (TEST_JOBS)
-	@$(VENV_BIN)/python -m pytest -n $(TEST_JOBS) $(PYTEST_ARGS)
+	@$(VENV_BIN)/python -m pytest -n $(TEST_JOBS) --dist loadgroup $(PYTEST_ARGS)
 
 livehtml: ensure-venv  ## Live preview on http://127.0.0.1:$(PORT) that rebuilds on save
 	$(VENV_BIN)/sphinx-autobuild --host 127.0.0.1 --port $(PORT) -n --keep-going . $(BUILDDIR)/html

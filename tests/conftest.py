@@ -220,6 +220,61 @@ def pdf(tmp_path_factory, worker_id):
     return shared_build(tmp_path_factory, worker_id, "book-pdf", make).outdir
 
 
+def build_brief(builddir: Path, paper: str) -> Path:
+    """`make brief PAPER=paper` (tools/build.py brief) into builddir."""
+    env = dict(os.environ, **BUILD_ENV)
+    result = subprocess.run([sys.executable, "tools/build.py", "brief", "--builddir", str(builddir), "--",
+                             "-W", "-n", "--keep-going", "-q", "-D", f"briefing_paper={paper}"],
+                            cwd=ROOT, capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return builddir / "brief" / "brief.pdf"
+
+
+def shared_brief(tmp_path_factory, worker_id, paper: str) -> tuple[str, Path]:
+    """The brief in one paper size, built once per test run."""
+    for tool in ("latexmk", "xelatex", "pdftotext", "pdfinfo", "pdftoppm"):
+        require_tool(tool)
+    built = shared_build(tmp_path_factory, worker_id, f"brief-{paper}",
+                         lambda folder: Build(0, "", build_brief(folder, paper), ROOT))
+    return paper, built.outdir
+
+
+@pytest.fixture(scope="session")
+def default_brief(tmp_path_factory, worker_id) -> tuple[str, Path]:
+    """The brief in the default size (Letter): for what does not depend on the paper."""
+    return shared_brief(tmp_path_factory, worker_id, "letter")
+
+
+@pytest.fixture(scope="session")
+def html_after_pdf_and_brief(tmp_path_factory, worker_id, html_build, pdf, default_brief) -> Path:
+    """The HTML output of `make html` run in a build folder that holds the book's PDF and the
+    brief (as after `make html`, `make pdf` and `make brief`), built once per test run. The first
+    `make html` left its doctrees there: the tags that offer the downloads change what is
+    written, not what is read (``{only}`` is resolved at write time)."""
+    def make(folder: Path) -> Build:
+        shutil.copytree(html_build.outdir.parent / f"doctrees-{html_build.outdir.name}", folder / "doctrees")
+        for built, target in ((pdf, folder / "pdf" / "briefing.pdf"), (default_brief[1], folder / "brief" / "brief.pdf")):
+            target.parent.mkdir(parents=True)
+            shutil.copyfile(built, target)
+        title_page_after_make_html(folder)
+        return Build(0, "", folder / "html", ROOT)
+    return shared_build(tmp_path_factory, worker_id, "html-after-pdf-and-brief", make).outdir
+
+
 @pytest.fixture(scope="session")
 def pdf_text(pdf):
     return subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+# Module-scoped fixtures run once per worker that needs them. With `--dist loadgroup` (the
+# Makefile's `make test`), the tests that share one of these costly fixtures go to one worker,
+# so it runs once per test run; every other test is handed to whichever worker is free.
+ONE_WORKER = {"broken_build": "bad-input", "newcomer": "newcomer", "report": "linkcheck",
+              "content_report": "linkcheck-content", "first_redline": "redline"}
+
+
+def pytest_itemcollected(item):
+    """Mark as soon as a test is collected: xdist reads the marks in its collection hook."""
+    groups = [ONE_WORKER[name] for name in getattr(item, "fixturenames", ()) if name in ONE_WORKER]
+    if groups:
+        item.add_marker(pytest.mark.xdist_group(groups[0]))

@@ -4,14 +4,12 @@ Each size of the brief is built once per test run through `tools/build.py brief`
 builds it; the tests read its text, pages, link annotations and word positions back.
 """
 
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import BUILD_ENV, ROOT, Build, build_tiny_book, require_tool, shared_build, title_page_after_make_html
+from conftest import ROOT, build_brief, build_tiny_book, require_tool, shared_brief
 
 from briefing import bibcheck
 from briefing.brief import extract_block
@@ -22,33 +20,10 @@ SIZES = ["letter", "a4"]
 SUMMARY = ROOT / "chapters" / "00-summary.md"
 
 
-def build_brief(builddir: Path, paper: str) -> Path:
-    env = dict(os.environ, **BUILD_ENV)
-    result = subprocess.run([sys.executable, "tools/build.py", "brief", "--builddir", str(builddir), "--",
-                             "-W", "-n", "--keep-going", "-q", "-D", f"briefing_paper={paper}"],
-                            cwd=ROOT, capture_output=True, text=True, env=env)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return builddir / "brief" / "brief.pdf"
-
-
-def shared_brief(tmp_path_factory, worker_id, paper: str) -> tuple[str, Path]:
-    for tool in ("latexmk", "xelatex", "pdftotext", "pdfinfo", "pdftoppm"):
-        require_tool(tool)
-    built = shared_build(tmp_path_factory, worker_id, f"brief-{paper}",
-                         lambda folder: Build(0, "", build_brief(folder, paper), ROOT))
-    return paper, built.outdir
-
-
 @pytest.fixture(scope="session", params=SIZES)
 def brief(request, tmp_path_factory, worker_id) -> tuple[str, Path]:
     """The brief in each paper size, built once per test run."""
     return shared_brief(tmp_path_factory, worker_id, request.param)
-
-
-@pytest.fixture(scope="session")
-def default_brief(tmp_path_factory, worker_id) -> tuple[str, Path]:
-    """The brief in the default size (Letter): for what does not depend on the paper."""
-    return shared_brief(tmp_path_factory, worker_id, "letter")
 
 
 def text_of(pdf: Path) -> str:
@@ -192,12 +167,11 @@ def test_two_builds_give_the_same_brief_bytes(default_brief, tmp_path):
     assert build_brief(tmp_path, paper).read_bytes() == pdf.read_bytes(), "same commit, different brief bytes"
 
 
-def test_html_title_page_offers_the_brief_once_it_is_built(default_brief):
+def test_html_title_page_offers_the_brief_once_it_is_built(default_brief, html_after_pdf_and_brief):
     _paper, pdf = default_brief
-    builddir = pdf.parent.parent
-    index = title_page_after_make_html(builddir)
+    index = (html_after_pdf_and_brief / "index.html").read_text(encoding="utf-8")
     assert 'href="brief.pdf"' in index and "two-page meeting brief" in index
-    assert (builddir / "html" / "brief.pdf").read_bytes() == pdf.read_bytes()
+    assert (html_after_pdf_and_brief / "brief.pdf").read_bytes() == pdf.read_bytes()
 
 
 def tiny_brief_book(src: Path, brief_md: str) -> Path:

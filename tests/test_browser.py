@@ -51,6 +51,18 @@ def browser():
         instance.close()
 
 
+@pytest.fixture(scope="module")
+def reader(browser):
+    """One desktop tab (default 1280x720 viewport), reused by the tests that only open a page
+    and read it. A new tab per test costs a renderer process and a cold cache, about twice the
+    CPU of the page load itself here; each test begins with its own page.goto, so what carries
+    over is the HTTP cache, as for a reader moving between chapters."""
+    context = browser.new_context()
+    page = context.new_page()
+    yield page
+    context.close()
+
+
 def page_paths(outdir):
     pages = ["index.html"] + [f"chapters/{p.name}" for p in sorted((outdir / "chapters").glob("*.html"))]
     return pages
@@ -79,9 +91,9 @@ def test_every_page_loads_without_console_errors_failed_or_third_party_requests(
     page.close()
 
 
-def test_next_links_walk_every_chapter_in_reading_order(site, browser):
+def test_next_links_walk_every_chapter_in_reading_order(site, reader):
     base, _ = site
-    page = browser.new_page()
+    page = reader
     page.goto(f"{base}/index.html")
     visited = []
     for _ in range(40):
@@ -93,7 +105,6 @@ def test_next_links_walk_every_chapter_in_reading_order(site, browser):
         visited.append(urlsplit(page.url).path.lstrip("/"))
     expected = reading_order()
     assert [v for v in visited if v in expected] == expected
-    page.close()
 
 
 def test_sidebar_links_reach_every_chapter(site, browser):
@@ -107,19 +118,18 @@ def test_sidebar_links_reach_every_chapter(site, browser):
 
 
 @pytest.mark.parametrize("query, chapter", [("CAATSA", "03-legislation-sanctions"), ("Barrack", "04-current-talks")])
-def test_search_finds_the_chapter(site, browser, query, chapter):
+def test_search_finds_the_chapter(site, reader, query, chapter):
     base, _ = site
-    page = browser.new_page()
+    page = reader
     page.goto(f"{base}/search.html?q={query}")
     page.wait_for_selector("#search-results ul.search li", timeout=15000)
     results = page.eval_on_selector_all("#search-results ul.search li a", "els => els.map(e => e.getAttribute('href'))")
     assert any(chapter in r for r in results), results
-    page.close()
 
 
-def test_clicking_a_citation_reaches_its_note_with_the_source_url(site, browser):
+def test_clicking_a_citation_reaches_its_note_with_the_source_url(site, reader):
     base, _ = site
-    page = browser.new_page()
+    page = reader
     page.goto(f"{base}/chapters/02-expulsion-2019.html")
     ref = page.locator("a.footnote-reference").first
     target = ref.get_attribute("href")
@@ -133,7 +143,6 @@ def test_clicking_a_citation_reaches_its_note_with_the_source_url(site, browser)
     assert "Passage: “" in note_text, f"the note does not list its supporting passage: {note_text[:300]}"
     passage_links = container.locator("p.evidence a").evaluate_all("els => els.map(e => e.href)")
     assert passage_links and all(":~:text=" in h for h in passage_links), passage_links
-    page.close()
 
 
 def _first_tip(page):
@@ -160,16 +169,15 @@ def test_hovering_a_note_mark_shows_its_source_and_supporting_passage(site, brow
     page.close()
 
 
-def test_focusing_a_note_mark_with_the_keyboard_shows_the_tooltip_and_escape_hides_it(site, browser):
+def test_focusing_a_note_mark_with_the_keyboard_shows_the_tooltip_and_escape_hides_it(site, reader):
     base, _ = site
-    page = browser.new_page()
+    page = reader
     page.goto(f"{base}/chapters/02-expulsion-2019.html")
     ref, tip = _first_tip(page)
     ref.focus()
     assert tip.is_visible(), "keyboard focus on the note mark shows nothing"
     page.keyboard.press("Escape")
     assert not tip.is_visible()
-    page.close()
 
 
 def test_tapping_a_note_mark_on_a_phone_shows_the_tooltip_before_following_the_link(site, browser, artifacts):
@@ -234,10 +242,10 @@ VIOLATIONS_ONLY = {"resultTypes": ["violations"]}
 
 
 @pytest.mark.parametrize("path", ["index.html", *reading_order()])
-def test_accessibility_no_serious_or_critical_axe_violations_alt_text_headings_language(site, browser, path):
+def test_accessibility_no_serious_or_critical_axe_violations_alt_text_headings_language(site, reader, path):
     from axe_playwright_python.sync_playwright import Axe
     base, _outdir = site
-    page = browser.new_page()
+    page = reader
     page.goto(f"{base}/{path}")
     problems = [f"{path}: {violation['id']} ({violation['impact']}): {violation['help']}"
                 for violation in Axe().run(page, options=VIOLATIONS_ONLY).response["violations"]
@@ -250,7 +258,6 @@ def test_accessibility_no_serious_or_critical_axe_violations_alt_text_headings_l
                                        "els => els.map(e => Number(e.tagName[1]))")
     if levels and (levels[0] != 1 or any(b - a > 1 for a, b in zip(levels, levels[1:]))):
         problems.append(f"{path}: headings out of order {levels}")
-    page.close()
     assert not problems, "\n".join(problems)
 
 
@@ -259,10 +266,10 @@ def test_every_built_page_is_in_the_reading_order_the_accessibility_test_walks(s
     assert set(page_paths(outdir)) == {"index.html", *reading_order()}
 
 
-def test_printing_a_chapter_hides_navigation_and_shows_link_urls(site, browser, tmp_path):
+def test_printing_a_chapter_hides_navigation_and_shows_link_urls(site, reader, tmp_path):
     import subprocess
     base, _ = site
-    page = browser.new_page()
+    page = reader
     page.goto(f"{base}/chapters/03-legislation-sanctions.html")
     pdf = tmp_path / "chapter.pdf"
     page.pdf(path=str(pdf), format="A4")
@@ -271,7 +278,6 @@ def test_printing_a_chapter_hides_navigation_and_shows_link_urls(site, browser, 
     assert "Hide navigation sidebar" not in text and "On this page" not in text
     assert "Key points" in text
     assert "https://" in text, "printed chapter shows no source URLs"
-    page.close()
 
 
 def test_screenshots_of_title_page_and_a_chapter_on_desktop_and_phone(site, browser, artifacts):

@@ -364,3 +364,10 @@ def test_linkcheck_builder_is_replaced_through_sphinx_and_restores_the_worker_af
     finally:
         app.cleanup()
     assert HyperlinkAvailabilityCheckWorker._check_uri is original
+
+
+def test_tests_that_read_one_report_run_on_one_worker_so_the_check_runs_once(report, request):
+    """`make test` (--dist loadgroup) keeps the tests of a module-scoped build on one worker
+    (conftest.ONE_WORKER). pytest 9.2 silently broke that (pytest-xdist#1386): this notices."""
+    if getattr(request.config.option, "loadgroup", False):
+        assert request.node.nodeid.endswith("@linkcheck"), request.node.nodeid

@@ -73,9 +73,17 @@ def run_redline(repo: Path, first: str, out: Path) -> Path:
     return out
 
 
-def test_redline_strikes_the_deleted_sentence_and_underlines_the_inserted_one(tmp_path):
+@pytest.fixture(scope="module")
+def first_redline(tmp_path_factory) -> tuple[Path, str, Path]:
+    """The tiny repository and its redline from the first commit to HEAD, made once for the
+    tests that read it (conftest.ONE_WORKER keeps them on one worker)."""
+    tmp_path = tmp_path_factory.mktemp("redline")
     repo, first = redline_repo(tmp_path)
-    out = run_redline(repo, first, tmp_path / "out" / "redline.pdf")
+    return repo, first, run_redline(repo, first, tmp_path / "out" / "redline.pdf")
+
+
+def test_redline_strikes_the_deleted_sentence_and_underlines_the_inserted_one(first_redline):
+    _repo, first, out = first_redline
     tex = out.with_suffix(".tex").read_text(encoding="utf-8")
     marked = {kind: " ".join(" ".join(re.findall(rf"\\DIF{kind}\{{([^}}]*)\}}", tex)).split()) for kind in ("add", "del")}
     # latexdiff compares words: a full stop shared by neighbouring sentences may stay outside the mark.
@@ -89,11 +97,10 @@ def test_redline_strikes_the_deleted_sentence_and_underlines_the_inserted_one(tm
     assert f"Redline: {first[:7]}" in text  # the legend names what is compared
 
 
-def test_two_redlines_of_the_same_commits_are_byte_identical(tmp_path):
-    repo, first = redline_repo(tmp_path)
-    one = run_redline(repo, first, tmp_path / "one" / "redline.pdf").read_bytes()
-    two = run_redline(repo, first, tmp_path / "two" / "redline.pdf").read_bytes()
-    assert one == two
+def test_two_redlines_of_the_same_commits_are_byte_identical(first_redline, tmp_path):
+    repo, first, one = first_redline
+    two = run_redline(repo, first, tmp_path / "two" / "redline.pdf")
+    assert one.read_bytes() == two.read_bytes()
 
 
 def changes_book(tmp_path: Path) -> Path:
