@@ -7,7 +7,9 @@ BUILDDIR   ?= _build
 JOBS       ?= auto
 SPHINXOPTS ?=
 PORT       ?= 8000
-TEST_JOBS  ?= auto
+# Two test workers per core: while one waits (on a build another worker is making, a link-check
+# timeout, the browser) the other computes. On 2 cores: idle CPU 50 s -> 2 s in a run of make test.
+TEST_JOBS  ?= $(shell $(PYTHON) -c 'import os; print(2 * len(os.sched_getaffinity(0)))')
 PAPER      ?=
 ALL_OPTS    = -W -n --keep-going -j $(JOBS) $(SPHINXOPTS)
 PAPER_OPTS  = $(if $(PAPER),-D briefing_paper=$(PAPER))
@@ -48,7 +50,7 @@ clean-venv:  ## Remove .venv (the next target re-creates it)
 html: ensure-venv  ## Build the HTML briefing into _build/html and print where to open it
 	@$(VENV_BIN)/python tools/build.py html --builddir $(BUILDDIR) -- $(ALL_OPTS)
 
-test: ensure-venv  ## Run the test suite (offline: builds, links, citations, PDF, browser) on every core (TEST_JOBS)
+test: ensure-venv  ## Run the test suite (offline: builds, links, citations, PDF, browser) on every core (TEST_JOBS workers, default two per core)
 	@$(VENV_BIN)/python -m pytest -n $(TEST_JOBS) --dist loadgroup $(PYTEST_ARGS)
 
 livehtml: ensure-venv  ## Live preview on http://127.0.0.1:$(PORT) that rebuilds on save

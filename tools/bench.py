@@ -143,8 +143,9 @@ def main() -> None:
             for path, text in originals.items():  # the edits must not reach the test suite's run
                 (book / path).write_text(text, encoding="utf-8")
         if not args.skip_tests:
-            median("Test suite, all (make test: every core, incl. PDF, browser)", lambda: None,
-                   lambda: timed([sys.executable, "-m", "pytest", "-q", "-n", "auto", "-p", "no:cacheprovider"], book),
+            median("Test suite, all (make test: two workers per core, incl. PDF, browser)", lambda: None,
+                   lambda: timed(["make", "-s", "test", f"VENVDIR={Path(sys.prefix)}",
+                                  "PYTEST_ARGS=-q -p no:cacheprovider"], book),
                    "< 60 s")
             median("Extension tests (tiny books, in-process)", lambda: None,
                    lambda: timed([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *EXTENSION_TESTS], book),
