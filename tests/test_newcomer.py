@@ -23,7 +23,8 @@ from briefing.chaptermeta import check_metadata
 from briefing.dates import commit_bound
 from briefing.project import COPY_IGNORE
 
-SYSTEM_TOOLS = ("dot", "xelatex", "pdflatex", "latexmk", "chromium", "chromium-browser", "pdftotext",
+SYSTEM_TOOLS = ("dot", "xelatex", "pdflatex", "latexmk", "chromium", "chromium-browser", "chromium-headless-shell",
+                "pdftotext",
                 "pdftoppm", "faketime", "java")
 
 
