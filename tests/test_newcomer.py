@@ -24,8 +24,7 @@ from briefing.dates import commit_bound
 from briefing.project import COPY_IGNORE
 
 SYSTEM_TOOLS = ("dot", "xelatex", "pdflatex", "latexmk", "chromium", "chromium-browser", "chromium-headless-shell",
-                "pdftotext",
-                "pdftoppm", "faketime", "java")
+                "pdftotext", "pdftoppm", "faketime", "java")
 
 
 def copy_book(dest: Path) -> Path:
