@@ -141,22 +141,14 @@ _fontpkg = r"""
 \setmonofont{FreeMono}[Extension=.otf, UprightFont=*, BoldFont=*Bold, ItalicFont=*Oblique,
   BoldItalicFont=*BoldOblique]
 """
-latex_elements = {
-    "pointsize": "11pt",
-    "fontpkg": _fontpkg,
-    # Plain LaTeX chapter headings: the default fncychap style uppercases ("TÜRKIYE").
-    "fncychap": "",
-    "babel": r"\usepackage[english]{babel}",
-    "preamble": rf"""
-\usepackage{{titlesec}}
-\usepackage{{xurl}}  % long URLs in notes and references break anywhere, never past the margin
-\usepackage{{hyperxmp}}  % XMP metadata (title, author, date, language) from \hypersetup below
+# hyperxmp, with a speed patch; the book and the brief load it the same way.
+_hyperxmp = r"""\usepackage{hyperxmp}  % XMP metadata (title, author, date, language) from \hypersetup below
 % Speed: hyperxmp 5.9 (TeX Live 2022) resets all 65536 \lccode values under XeTeX for every
 % line of XMP it adds (about 1 s of each xelatex pass). The text it lowercases is its own ASCII
 % skeleton (the metadata macros expand afterwards), so its 8-bit branch gives the same bytes.
 \makeatletter
-\@ifpackagelater{{hyperxmp}}{{2020/11/23}}{{}}{{%
-\renewcommand*{{\hyxmp@add@to@xml}}[1]{{%
+\@ifpackagelater{hyperxmp}{2020/11/23}{}{%
+\renewcommand*{\hyxmp@add@to@xml}[1]{%
   \bgroup
     \@tempcnta=0
     \loop
@@ -167,11 +159,21 @@ latex_elements = {
     \lccode`\_=`\ \relax
     \lccode`\^^C=`\,\relax
     \lccode`\^^U=`\_\relax
-    \lowercase{{\xdef\hyxmp@new@xml{{#1}}}}%
-    \xdef\hyxmp@xml{{\hyxmp@xml\hyxmp@new@xml}}%
-  \egroup}}}}
+    \lowercase{\xdef\hyxmp@new@xml{#1}}%
+    \xdef\hyxmp@xml{\hyxmp@xml\hyxmp@new@xml}%
+  \egroup}}
 \makeatother
-\titleformat{{\chapter}}[display]{{\normalfont\sffamily\bfseries\Large\color{{TitleColor}}}}
+"""
+latex_elements = {
+    "pointsize": "11pt",
+    "fontpkg": _fontpkg,
+    # Plain LaTeX chapter headings: the default fncychap style uppercases ("TÜRKIYE").
+    "fncychap": "",
+    "babel": r"\usepackage[english]{babel}",
+    "preamble": rf"""
+\usepackage{{titlesec}}
+\usepackage{{xurl}}  % long URLs in notes and references break anywhere, never past the margin
+{_hyperxmp}\titleformat{{\chapter}}[display]{{\normalfont\sffamily\bfseries\Large\color{{TitleColor}}}}
   {{\chaptertitlename\ \thechapter}}{{6pt}}{{\LARGE}}[\vspace{{2pt}}\titlerule]
 \titlespacing*{{\chapter}}{{0pt}}{{0pt}}{{18pt}}
 \hypersetup{{pdftitle={{{_latex_title}}}, pdfauthor={{{author}}},
@@ -257,8 +259,7 @@ if "tags" in globals() and tags.has("brief"):  # noqa: F821 (defined by Sphinx)
         "geometry": r"\usepackage[hmargin=0.75in,top=0.6in,bottom=0.85in,footskip=0.3in]{geometry}",
         "preamble": rf"""
 \usepackage{{xurl}}
-\usepackage{{hyperxmp}}
-\usepackage{{titlesec}}
+{_hyperxmp}\usepackage{{titlesec}}
 \setcounter{{secnumdepth}}{{0}}
 \titleformat{{\section}}{{\normalfont\sffamily\bfseries\large\color{{TitleColor}}}}{{}}{{0pt}}{{}}
 \titlespacing*{{\section}}{{0pt}}{{8pt plus 2pt}}{{3pt}}
