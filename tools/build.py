@@ -96,6 +96,17 @@ def latex_pdf(latex: Path, doctrees: Path, name: str, label: str, options: list[
     return latex / f"{name}.pdf"
 
 
+def publish(pdf: Path, build: Path, folder: str, label: str) -> None:
+    """Copy a finished PDF to ``<build>/<folder>/`` and, when there is an HTML output, beside it
+    for the title page's download link (book: pdf/briefing.pdf; brief: brief/brief.pdf)."""
+    target = build / folder / pdf.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(pdf, target)
+    if (build / "html").is_dir():
+        shutil.copyfile(target, build / "html" / pdf.name)
+    print(f"\n{label} is ready:\n  {target}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("target", choices=["html", "pdf", "epub", "brief"])
@@ -131,22 +142,12 @@ def main() -> None:
     elif args.target == "brief":
         check_tex()
         pdf = latex_pdf(build / "brief-latex", build / "doctrees-brief", "brief", "brief", ["-t", "brief", *args.options])
-        target = build / "brief" / "brief.pdf"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(pdf, target)
-        if (build / "html").is_dir():
-            shutil.copyfile(target, build / "html" / "brief.pdf")
-        print(f"\nThe brief is ready:\n  {target}")
+        publish(pdf, build, "brief", "The brief")
     else:
         check_tex()
         # The LaTeX builder keeps its own doctrees: HTML-only settings differ between builders.
         pdf = latex_pdf(build / "latex", build / "doctrees-latex", "briefing", "pdf", args.options)
-        target = build / "pdf" / "briefing.pdf"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(pdf, target)
-        if (build / "html").is_dir():
-            shutil.copyfile(target, build / "html" / "briefing.pdf")
-        print(f"\nThe PDF is ready:\n  {target}")
+        publish(pdf, build, "pdf", "The PDF")
 
 
 if __name__ == "__main__":
